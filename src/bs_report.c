@@ -1,0 +1,1723 @@
+/*-------------------------------------------------------------------------
+ *
+ * bs_report.c
+ *	  Bounce mails and complaint reports -> rows (plain C; see bs_report.h).
+ *
+ * Order of attempts for each message:
+ *	 1. an ARF part (message/feedback-report)	   -> complaint rows
+ *	 2. an RFC 3464 part (message/delivery-status), or DSN fields written
+ *		into a text part						   -> one row per recipient block
+ *	 3. an Amazon SES notification mailed by SNS  -> its recipients
+ *	 4. an RFC 3834 auto-reply					   -> nothing (not a bounce)
+ *	 5. a plain-text bounce of some MTA			   -> generic shape rules: the
+ *		human-readable text up to the copy of the original message is cut
+ *		into one segment per failed address; the segment is the diagnostic.
+ *
+ * The generic rules never key on one MTA's wording beyond a few separator
+ * phrases ("original message", "copy of the message", "unsent message",
+ * ...): a recipient is an address that is not the sender's, and its
+ * diagnostic is the text that follows it until the next recipient.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "bs_report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* One RFC 3464 per-recipient block, as strings pointing into arena memory. */
+typedef struct dsn_rec
+{
+	const char *final_rcpt;
+	const char *orig_rcpt;
+	const char *action;
+	const char *status;
+	const char *diag;
+	const char *remote_mta;
+	const char *last_attempt;
+} dsn_rec;
+
+#define MAX_DSN_RECS 256
+#define MAX_EXCLUDE 16
+#define MAX_NATIVE_RCPTS 64
+
+/* State for parsing one report message. */
+typedef struct rp_state
+{
+	const bs_alloc *a;
+	bs_report  *out;
+	bool		oom;
+	/* per message */
+	const char *report_id;
+	bool		has_date;
+	int64_t		date;
+	const char *orig_msgid;
+	const char *orig_to;
+	const char *exclude[MAX_EXCLUDE];
+	int			nexclude;
+} rp_state;
+
+static int
+lower(int c)
+{
+	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
+
+static bool
+is_wsp(int c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool
+is_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static bool
+is_alnum(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Case-insensitive search of NUL-terminated needle in hay[0..len). */
+static const char *
+find_ci(const char *hay, size_t len, const char *needle)
+{
+	size_t		n = strlen(needle);
+	int			first;
+
+	if (n == 0 || len < n)
+		return NULL;
+	first = lower((unsigned char) needle[0]);
+	for (size_t i = 0; i + n <= len; i++)
+	{
+		if (lower((unsigned char) hay[i]) != first)
+			continue;
+		size_t		k = 1;
+
+		while (k < n && lower((unsigned char) hay[i + k]) == lower((unsigned char) needle[k]))
+			k++;
+		if (k == n)
+			return hay + i;
+	}
+	return NULL;
+}
+
+static bool
+prefix_ci(const char *s, size_t len, const char *p)
+{
+	size_t		n = strlen(p);
+
+	if (len < n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (lower((unsigned char) s[i]) != lower((unsigned char) p[i]))
+			return false;
+	return true;
+}
+
+static size_t
+line_len(const char *p, const char *end)
+{
+	const char *nl = memchr(p, '\n', (size_t) (end - p));
+
+	return nl ? (size_t) (nl - p) : (size_t) (end - p);
+}
+
+/* Copy s[0..n) into the arena, NUL-terminated. */
+static char *
+dup_n(rp_state *st, const char *s, size_t n)
+{
+	char	   *d = bs_alloc_bytes(st->a, n + 1);
+
+	if (d == NULL)
+	{
+		st->oom = true;
+		return NULL;
+	}
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+/*
+ * Copy s[0..n) with every run of whitespace collapsed into one space, trimmed,
+ * cut at max bytes, and made valid UTF-8.
+ */
+static char *
+clean_text(rp_state *st, const char *s, size_t n, size_t max)
+{
+	char	   *tmp = bs_alloc_bytes(st->a, (n < max ? n : max) + 1);
+	size_t		o = 0;
+	bool		sp = false;
+	char	   *res;
+
+	if (tmp == NULL)
+	{
+		st->oom = true;
+		return NULL;
+	}
+	for (size_t i = 0; i < n && o < max; i++)
+	{
+		if (is_space((unsigned char) s[i]))
+		{
+			sp = (o > 0);
+			continue;
+		}
+		if (sp && o + 1 < max)
+			tmp[o++] = ' ';
+		sp = false;
+		tmp[o++] = s[i];
+	}
+	/* do not cut a UTF-8 sequence in the middle: sanitize replaces it */
+	res = bs_utf8_sanitize(tmp, o, st->a);
+	if (res == NULL)
+		st->oom = true;
+	return res;
+}
+
+/* ----------------------------------------------------------------------
+ * Dates
+ * ----------------------------------------------------------------------
+ */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static int64_t
+days_from_civil(int64_t y, int m, int d)
+{
+	int64_t		era;
+	int64_t		yoe,
+				doy,
+				doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static const char *const MONTHS[] = {
+	"jan", "feb", "mar", "apr", "may", "jun",
+	"jul", "aug", "sep", "oct", "nov", "dec"
+};
+
+/* Offset in minutes of a named zone, or false. */
+static bool
+zone_name(const char *s, size_t n, int *mins)
+{
+	static const struct
+	{
+		const char *name;
+		int			mins;
+	}			zones[] = {
+		{"ut", 0}, {"utc", 0}, {"gmt", 0}, {"z", 0},
+		{"est", -300}, {"edt", -240}, {"cst", -360}, {"cdt", -300},
+		{"mst", -420}, {"mdt", -360}, {"pst", -480}, {"pdt", -420},
+		{"jst", 540}, {"cet", 60}, {"cest", 120}, {"bst", 60}
+	};
+
+	for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++)
+		if (strlen(zones[i].name) == n && prefix_ci(s, n, zones[i].name))
+		{
+			*mins = zones[i].mins;
+			return true;
+		}
+	return false;
+}
+
+/* Parse an RFC 5322 (or ISO 8601) date; see bs_report.h. */
+bool
+bs_parse_date(const char *s, size_t len, int64_t *out)
+{
+	int			day = -1,
+				mon = -1,
+				hh = -1,
+				mi = -1,
+				ss = 0,
+				zone = 0;
+	int64_t		year = -1;
+	size_t		i = 0;
+
+	if (len > 200)
+		len = 200;
+
+	/* ISO 8601: 2016-11-23T12:00:59.530Z */
+	if (len >= 19 && s[4] == '-' && s[7] == '-' && (s[10] == 'T' || s[10] == ' '))
+	{
+		int			v[6];
+		static const int pos[6] = {0, 5, 8, 11, 14, 17};
+		static const int wid[6] = {4, 2, 2, 2, 2, 2};
+
+		for (int k = 0; k < 6; k++)
+		{
+			v[k] = 0;
+			for (int j = 0; j < wid[k]; j++)
+			{
+				char		c = s[pos[k] + j];
+
+				if (c < '0' || c > '9')
+					return false;
+				v[k] = v[k] * 10 + (c - '0');
+			}
+		}
+		if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 60)
+			return false;
+		i = 19;
+		while (i < len && (s[i] == '.' || (s[i] >= '0' && s[i] <= '9')))
+			i++;
+		if (i + 6 <= len && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':')
+		{
+			int			z = 0;
+
+			for (int k = 1; k <= 5; k++)
+			{
+				if (k == 3)
+					continue;
+				if (s[i + k] < '0' || s[i + k] > '9')
+					return false;
+			}
+			z = ((s[i + 1] - '0') * 10 + (s[i + 2] - '0')) * 60 +
+				(s[i + 4] - '0') * 10 + (s[i + 5] - '0');
+			zone = (s[i] == '-') ? -z : z;
+		}
+		*out = days_from_civil(v[0], v[1], v[2]) * 86400 + v[3] * 3600 + v[4] * 60 + v[5]
+			- (int64_t) zone * 60;
+		return true;
+	}
+
+	while (i < len)
+	{
+		size_t		j;
+
+		while (i < len && (is_space((unsigned char) s[i]) || s[i] == ','))
+			i++;
+		if (i >= len)
+			break;
+		if (s[i] == '(')
+		{
+			/* comment: skip */
+			while (i < len && s[i] != ')')
+				i++;
+			i++;
+			continue;
+		}
+		j = i;
+		if ((s[i] == '+' || s[i] == '-') && i + 4 < len &&
+			s[i + 1] >= '0' && s[i + 1] <= '9' && hh >= 0)
+		{
+			int			z = 0;
+
+			for (int k = 1; k <= 4; k++)
+			{
+				if (s[i + k] < '0' || s[i + k] > '9')
+					return false;
+			}
+			z = ((s[i + 1] - '0') * 10 + (s[i + 2] - '0')) * 60 +
+				(s[i + 3] - '0') * 10 + (s[i + 4] - '0');
+			zone = (s[i] == '-') ? -z : z;
+			i += 5;
+			continue;
+		}
+		while (j < len && !is_space((unsigned char) s[j]) && s[j] != ',' && s[j] != '(')
+			j++;
+		if (s[i] >= '0' && s[i] <= '9')
+		{
+			if (memchr(s + i, ':', j - i))
+			{
+				/* hh:mm[:ss] */
+				int			parts[3] = {-1, -1, 0};
+				int			k = 0;
+				size_t		p = i;
+
+				parts[0] = 0;
+				while (p < j && k < 3)
+				{
+					if (s[p] == ':')
+					{
+						k++;
+						if (k < 3)
+							parts[k] = 0;
+					}
+					else if (s[p] >= '0' && s[p] <= '9')
+						parts[k] = parts[k] * 10 + (s[p] - '0');
+					else
+						break;
+					if (parts[k] > 99)
+						return false;
+					p++;
+				}
+				hh = parts[0];
+				mi = parts[1];
+				ss = parts[2] < 0 ? 0 : parts[2];
+			}
+			else
+			{
+				int64_t		v = 0;
+
+				for (size_t p = i; p < j && p < i + 9; p++)
+				{
+					if (s[p] < '0' || s[p] > '9')
+						break;
+					v = v * 10 + (s[p] - '0');
+				}
+				if (day < 0 && mon < 0 && v >= 1 && v <= 31 && j - i <= 2)
+					day = (int) v;
+				else if (year < 0)
+				{
+					if (day < 0 && v >= 1 && v <= 31 && mon >= 0)
+						day = (int) v;	/* "Apr 29 2010" */
+					else
+						year = (j - i <= 2) ? (v < 50 ? 2000 + v : 1900 + v) : v;
+				}
+			}
+		}
+		else
+		{
+			size_t		n = j - i;
+
+			if (n >= 3)
+				for (int k = 0; k < 12; k++)
+					if (prefix_ci(s + i, n, MONTHS[k]))
+						mon = k + 1;
+			if (hh >= 0)
+			{
+				int			z;
+
+				if (zone_name(s + i, n, &z))
+					zone = z;
+			}
+		}
+		i = j;
+	}
+	if (day < 1 || mon < 1 || year < 1900 || year > 9999 || hh < 0 || hh > 23 ||
+		mi < 0 || mi > 59 || ss > 60)
+		return false;
+	*out = days_from_civil(year, mon, day) * 86400 + hh * 3600 + mi * 60 + ss
+		- (int64_t) zone * 60;
+	return true;
+}
+
+/* ----------------------------------------------------------------------
+ * Addresses
+ * ----------------------------------------------------------------------
+ */
+
+static bool
+is_local_char(int c)
+{
+	return is_alnum(c) || (c != 0 && strchr("!#$%&'*+/=?^_`{|}~.-", c) != NULL) || c >= 0x80;
+}
+
+static bool
+is_domain_char(int c)
+{
+	return is_alnum(c) || c == '.' || c == '-' || c >= 0x80;
+}
+
+/*
+ * Find the first e-mail address in s[0..len) at or after *pos.  On success
+ * *start and *alen give it and *pos moves past it.
+ */
+static bool
+next_address(const char *s, size_t len, size_t *pos, size_t *start, size_t *alen)
+{
+	size_t		i = *pos;
+
+	while (i < len)
+	{
+		const char *at = memchr(s + i, '@', len - i);
+		size_t		a,
+					b,
+					e;
+		size_t		lastdot = 0;
+		bool		has_alpha_tld = true;
+
+		if (at == NULL)
+			break;
+		a = (size_t) (at - s);
+		b = a;
+		while (b > 0 && is_local_char((unsigned char) s[b - 1]) && a - b < 64)
+			b--;
+		while (b < a && (s[b] == '.' || s[b] == '=' || s[b] == '/' || s[b] == '\''))
+			b++;
+		e = a + 1;
+		while (e < len && is_domain_char((unsigned char) s[e]) && e - a < 255)
+		{
+			if (s[e] == '.')
+				lastdot = e;
+			e++;
+		}
+		while (e > a + 1 && (s[e - 1] == '.' || s[e - 1] == '-'))
+		{
+			e--;
+			if (lastdot == e)
+			{
+				lastdot = 0;
+				for (size_t k = a + 1; k < e; k++)
+					if (s[k] == '.')
+						lastdot = k;
+			}
+		}
+		if (lastdot > a + 1 && e - lastdot >= 3)
+		{
+			for (size_t k = lastdot + 1; k < e; k++)
+				if (!((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') ||
+					  (unsigned char) s[k] >= 0x80 || s[k] == '-' ||
+					  (s[k] >= '0' && s[k] <= '9' && k > lastdot + 1)))
+					has_alpha_tld = false;
+		}
+		else
+			has_alpha_tld = false;
+		if (b < a && has_alpha_tld)
+		{
+			*start = b;
+			*alen = e - b;
+			*pos = e;
+			return true;
+		}
+		i = a + 1;
+	}
+	*pos = len;
+	return false;
+}
+
+/* Case-insensitive equality of two addresses. */
+static bool
+addr_eq(const char *a, size_t alen, const char *b, size_t blen)
+{
+	if (alen != blen)
+		return false;
+	for (size_t i = 0; i < alen; i++)
+		if (lower((unsigned char) a[i]) != lower((unsigned char) b[i]))
+			return false;
+	return true;
+}
+
+/* Strip "rfc822;" and <> from a recipient field value. */
+static char *
+clean_recipient(rp_state *st, const char *v)
+{
+	const char *semi;
+	size_t		n;
+
+	if (v == NULL)
+		return NULL;
+	semi = strchr(v, ';');
+	if (semi && semi - v < 20)
+		v = semi + 1;
+	while (is_space((unsigned char) *v))
+		v++;
+	n = strlen(v);
+	while (n > 0 && is_space((unsigned char) v[n - 1]))
+		n--;
+	if (n >= 2 && v[0] == '<' && v[n - 1] == '>')
+	{
+		v++;
+		n -= 2;
+	}
+	if (n == 0)
+		return NULL;
+	return clean_text(st, v, n, 512);
+}
+
+/* Remember the address(es) in v as not-a-recipient (the sender's own). */
+static void
+add_exclude(rp_state *st, const char *v)
+{
+	size_t		pos = 0,
+				s,
+				n;
+
+	if (v == NULL)
+		return;
+	while (st->nexclude < MAX_EXCLUDE && next_address(v, strlen(v), &pos, &s, &n))
+	{
+		char	   *d = dup_n(st, v + s, n);
+
+		if (d)
+			st->exclude[st->nexclude++] = d;
+	}
+}
+
+static bool
+is_excluded(rp_state *st, const char *a, size_t n)
+{
+	for (int i = 0; i < st->nexclude; i++)
+		if (addr_eq(st->exclude[i], strlen(st->exclude[i]), a, n))
+			return true;
+	/* the mailer's own mailboxes are never the failed recipient */
+	if (prefix_ci(a, n, "mailer-daemon@") || prefix_ci(a, n, "postmaster@"))
+		return true;
+	return false;
+}
+
+/* ----------------------------------------------------------------------
+ * Rows and classification
+ * ----------------------------------------------------------------------
+ */
+
+/* The SMTP command a text says the reply answered, or NULL. */
+static const char *
+find_command(const char *t, size_t n)
+{
+	static const struct
+	{
+		const char *phrase;
+		const char *cmd;
+	}			map[] = {
+		{"in reply to rcpt to", "RCPT"},
+		{"in reply to mail from", "MAIL"},
+		{"in reply to end of data", "DATA"},
+		{"in reply to data", "DATA"},
+		{"in reply to ehlo", "HELO"},
+		{"in reply to helo", "HELO"},
+		{"after rcpt to", "RCPT"},
+		{"after mail from", "MAIL"},
+		{"after end of data", "DATA"},
+		{"after data", "DATA"},
+		{"final data", "DATA"},
+		{"rcpt to response", "RCPT"},
+		{"[rcpt_to]", "RCPT"},
+		{"rcpt to:", "RCPT"},
+		{"mail from:", "MAIL"},
+		{"connect to", "CONN"},
+	};
+
+	if (t == NULL)
+		return NULL;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (find_ci(t, n, map[i].phrase))
+			return map[i].cmd;
+	return NULL;
+}
+
+static bool
+weak_reason(bs_reason r)
+{
+	return r == BS_R_UNDEFINED || r == BS_R_ON_HOLD || r == BS_R_NONE;
+}
+
+/* Is s an enhanced status code "d.ddd.ddd"? */
+static bool
+is_status(const char *s)
+{
+	int			dots = 0;
+
+	if (s == NULL || !(s[0] == '2' || s[0] == '4' || s[0] == '5') || s[1] != '.')
+		return false;
+	for (const char *p = s + 1; *p; p++)
+	{
+		if (*p == '.')
+			dots++;
+		else if (*p < '0' || *p > '9')
+			return false;
+	}
+	return dots == 2;
+}
+
+/*
+ * Append a row and classify it.  diag may be NULL; status is a DSN Status
+ * field (or NULL); context is extra text to look for the SMTP command in.
+ */
+static bs_report_row *
+add_row(rp_state *st, const char *rcpt, size_t rlen, bs_kind kind,
+		const char *diag, size_t dlen, const char *status,
+		const char *remote_mta, const char *context, size_t clen)
+{
+	bs_report *out = st->out;
+	bs_report_row *r;
+	char		stbuf[BS_STATUS_MAX];
+
+	if (out->nrows >= BS_REPORT_MAX_ROWS)
+	{
+		out->truncated = true;
+		return NULL;
+	}
+	r = &out->rows[out->nrows];
+	memset(r, 0, sizeof(*r));
+	r->recipient = clean_text(st, rcpt, rlen, 512);
+	if (r->recipient == NULL || r->recipient[0] == '\0')
+		return NULL;
+	r->kind = kind;
+	r->report_id = (char *) st->report_id;
+	r->message_id = (char *) st->orig_msgid;
+	r->has_time = st->has_date;
+	r->occurred_at = st->date;
+	if (diag && dlen > 0)
+		r->diagnostic = clean_text(st, diag, dlen, BS_REPORT_MAX_DIAG);
+	if (remote_mta && remote_mta[0])
+		r->remote_mta = clean_text(st, remote_mta, strlen(remote_mta), 255);
+
+	/* status from the DSN field, trimmed of comments */
+	stbuf[0] = '\0';
+	if (status)
+	{
+		size_t		k = 0;
+
+		while (*status && is_space((unsigned char) *status))
+			status++;
+		while (status[k] && !is_space((unsigned char) status[k]) &&
+			   status[k] != '(' && k + 1 < sizeof(stbuf))
+		{
+			stbuf[k] = status[k];
+			k++;
+		}
+		stbuf[k] = '\0';
+		if (!is_status(stbuf))
+			stbuf[0] = '\0';
+	}
+
+	if (kind == BS_KIND_BOUNCE)
+	{
+		bs_smtp_context ctx;
+		bs_smtp_result res;
+		const char *d = r->diagnostic ? r->diagnostic : "";
+		const char *cmd = find_command(d, strlen(d));
+
+		if (cmd == NULL && context)
+			cmd = find_command(context, clen);
+		memset(&ctx, 0, sizeof(ctx));
+		if (cmd)
+		{
+			ctx.command = cmd;
+			ctx.command_len = strlen(cmd);
+		}
+		if (r->remote_mta)
+		{
+			ctx.host = r->remote_mta;
+			ctx.host_len = strlen(r->remote_mta);
+		}
+		if (stbuf[0])
+		{
+			ctx.status = stbuf;
+			ctx.status_len = strlen(stbuf);
+		}
+		bs_smtp_classify(d, strlen(d), &ctx, &res);
+		r->type = res.type;
+		r->reason = res.reason;
+		r->reply_code = res.reply_code;
+		if (res.enhanced_status[0])
+			memcpy(r->status, res.enhanced_status, BS_STATUS_MAX);
+		else if (stbuf[0])
+			memcpy(r->status, stbuf, BS_STATUS_MAX);
+
+		/*
+		 * The DSN's Status may be more telling than a reply text the
+		 * classifier could not place: ask the classifier about the status.
+		 */
+		if (weak_reason(r->reason) && stbuf[0])
+		{
+			bs_smtp_result res2;
+
+			bs_smtp_classify(stbuf, strlen(stbuf), &ctx, &res2);
+			if (!weak_reason(res2.reason))
+			{
+				r->reason = res2.reason;
+				r->type = res2.type;
+			}
+		}
+		if (r->reason == BS_R_DELIVERED)
+		{
+			r->kind = BS_KIND_DELIVERY;
+			r->type = BS_TYPE_NONE;
+		}
+	}
+	else
+	{
+		r->type = BS_TYPE_NONE;
+		r->reason = (kind == BS_KIND_COMPLAINT) ? BS_R_FEEDBACK : BS_R_DELIVERED;
+		if (stbuf[0])
+			memcpy(r->status, stbuf, BS_STATUS_MAX);
+	}
+	out->nrows++;
+	return r;
+}
+
+/* True if this message already has a row for the address. */
+static bool
+have_row(rp_state *st, int first, const char *a, size_t n)
+{
+	for (int i = first; i < st->out->nrows; i++)
+	{
+		const char *r = st->out->rows[i].recipient;
+
+		if (addr_eq(r, strlen(r), a, n))
+			return true;
+	}
+	return false;
+}
+
+/* ----------------------------------------------------------------------
+ * RFC 3464 delivery status
+ * ----------------------------------------------------------------------
+ */
+
+/* The value after "type;" in a typed DSN field ("smtp; 550 ..."). */
+static const char *
+after_type(const char *v)
+{
+	const char *semi;
+
+	if (v == NULL)
+		return NULL;
+	semi = strchr(v, ';');
+	if (semi && semi - v < 20)
+	{
+		bool		word = true;
+
+		for (const char *p = v; p < semi; p++)
+			if (!(is_alnum((unsigned char) *p) || *p == '-' || *p == ' '))
+				word = false;
+		if (word)
+		{
+			v = semi + 1;
+			while (is_space((unsigned char) *v))
+				v++;
+		}
+	}
+	return v;
+}
+
+/*
+ * Parse DSN fields in text[0..len) and add one row per recipient block.
+ * human is the human-readable part (for diagnostics a block lacks).
+ * Returns the number of rows added.
+ */
+static int
+parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
+		  size_t hlen)
+{
+	dsn_rec    *recs;
+	int			nrec = 0;
+	int			cur = -1;
+	const char *arrival = NULL;
+	const char *reporting = NULL;
+	size_t		pos = 0;
+	int			added = 0;
+	int			first_row = st->out->nrows;
+
+	recs = bs_alloc_bytes(st->a, sizeof(dsn_rec) * MAX_DSN_RECS);
+	if (recs == NULL)
+	{
+		st->oom = true;
+		return 0;
+	}
+	while (pos < len && nrec <= MAX_DSN_RECS)
+	{
+		bs_header  *h;
+		int			nh;
+		size_t		used;
+
+		/* skip lines that are not fields (blank lines, prose) */
+		{
+			size_t		n = line_len(text + pos, text + len);
+			const char *colon = memchr(text + pos, ':', n);
+			bool		field = colon != NULL && colon > text + pos;
+
+			for (const char *p = text + pos; field && p < colon; p++)
+				if ((unsigned char) *p <= 32 || (unsigned char) *p >= 127)
+					field = false;
+			if (!field)
+			{
+				if (n == 0 && cur >= 0)
+					cur = -1;	/* a blank line ends a recipient block */
+				pos += n + 1;
+				continue;
+			}
+		}
+		used = bs_mime_parse_headers(text + pos, len - pos, st->a, &h, &nh);
+		if (used == 0)
+			used = line_len(text + pos, text + len) + 1;
+		pos += used;
+		for (int i = 0; i < nh; i++)
+		{
+			const char *name = h[i].name;
+			size_t		nl = h[i].name_len;
+			const char *v = h[i].value;
+
+#define IS(f) (nl == strlen(f) && prefix_ci(name, nl, f))
+			if (IS("Final-Recipient") || IS("Original-Recipient"))
+			{
+				bool		fin = IS("Final-Recipient");
+
+				if (cur < 0 || (fin && recs[cur].final_rcpt) ||
+					(!fin && (recs[cur].orig_rcpt || recs[cur].final_rcpt)))
+				{
+					if (nrec >= MAX_DSN_RECS)
+						break;
+					cur = nrec++;
+					memset(&recs[cur], 0, sizeof(dsn_rec));
+				}
+				if (fin)
+					recs[cur].final_rcpt = v;
+				else
+					recs[cur].orig_rcpt = v;
+			}
+			else if (IS("Reporting-MTA"))
+				reporting = v;
+			else if (IS("Arrival-Date"))
+				arrival = v;
+			else if (cur >= 0)
+			{
+				if (IS("Action"))
+					recs[cur].action = v;
+				else if (IS("Status"))
+					recs[cur].status = v;
+				else if (IS("Diagnostic-Code"))
+					recs[cur].diag = v;
+				else if (IS("Remote-MTA"))
+					recs[cur].remote_mta = v;
+				else if (IS("Last-Attempt-Date"))
+					recs[cur].last_attempt = v;
+			}
+#undef IS
+		}
+	}
+	(void) reporting;
+
+	for (int i = 0; i < nrec && !st->oom; i++)
+	{
+		dsn_rec    *r = &recs[i];
+		char	   *rcpt = clean_recipient(st, r->final_rcpt ? r->final_rcpt : r->orig_rcpt);
+		bs_kind		kind = BS_KIND_BOUNCE;
+		const char *diag = after_type(r->diag);
+		size_t		dlen = diag ? strlen(diag) : 0;
+		bs_report_row *row;
+		int64_t		t;
+
+		/* an rfc822 address that is "unknown" or empty is no recipient */
+		if (rcpt == NULL || strchr(rcpt, '@') == NULL)
+		{
+			char	   *o = clean_recipient(st, r->orig_rcpt);
+
+			if (o && strchr(o, '@'))
+				rcpt = o;
+			else if (rcpt == NULL)
+				continue;
+		}
+		if (r->action)
+		{
+			if (prefix_ci(r->action, strlen(r->action), "delivered") ||
+				prefix_ci(r->action, strlen(r->action), "relayed") ||
+				prefix_ci(r->action, strlen(r->action), "expanded"))
+				kind = BS_KIND_DELIVERY;
+		}
+		else if (r->status && r->status[0] == '2')
+			kind = BS_KIND_DELIVERY;
+
+		/*
+		 * No Diagnostic-Code: the human-readable part usually says why, next
+		 * to the address.
+		 */
+		if ((diag == NULL || dlen == 0) && human && kind == BS_KIND_BOUNCE)
+		{
+			const char *hit = find_ci(human, hlen, rcpt);
+
+			if (hit)
+			{
+				const char *e = human + hlen;
+				const char *p = hit;
+				int			lines = 0;
+
+				/* the address's line and the lines up to a blank one */
+				while (p < e && lines < 8)
+				{
+					size_t		n = line_len(p, e);
+
+					p += n;
+					if (p < e)
+						p++;
+					lines++;
+					if (p < e && *p == '\n' && lines > 1)
+						break;
+					if (p < e && *p == '\n')
+						p++;
+				}
+				diag = hit;
+				dlen = (size_t) (p - hit);
+			}
+		}
+		if (have_row(st, first_row, rcpt, strlen(rcpt)))
+			continue;
+		row = add_row(st, rcpt, strlen(rcpt), kind, diag, dlen, r->status,
+					  after_type(r->remote_mta), human, hlen);
+		if (row == NULL)
+			continue;
+		added++;
+		if (r->last_attempt && bs_parse_date(r->last_attempt, strlen(r->last_attempt), &t))
+		{
+			row->has_time = true;
+			row->occurred_at = t;
+		}
+		else if (arrival && bs_parse_date(arrival, strlen(arrival), &t))
+		{
+			row->has_time = true;
+			row->occurred_at = t;
+		}
+	}
+	return added;
+}
+
+/* ----------------------------------------------------------------------
+ * ARF (RFC 5965)
+ * ----------------------------------------------------------------------
+ */
+
+static int
+parse_arf(rp_state *st, const char *text, size_t len)
+{
+	bs_header  *h;
+	int			nh;
+	const bs_header *ft,
+			   *rcpt,
+			   *arr;
+	bs_report_row *row;
+	char	   *ftype = NULL;
+	const char *who;
+	int64_t		t;
+
+	bs_mime_parse_headers(text, len, st->a, &h, &nh);
+	ft = bs_mime_header(h, nh, "Feedback-Type");
+	rcpt = bs_mime_header(h, nh, "Original-Rcpt-To");
+	arr = bs_mime_header(h, nh, "Arrival-Date");
+	if (arr == NULL)
+		arr = bs_mime_header(h, nh, "Received-Date");
+	who = rcpt ? rcpt->value : st->orig_to;
+	if (who == NULL)
+		return 0;
+	if (ft)
+		ftype = clean_text(st, ft->value, ft->value_len, 64);
+	{
+		size_t		pos = 0,
+					s,
+					n;
+		char	   *c = clean_recipient(st, who);
+
+		if (c == NULL)
+			return 0;
+		if (!next_address(c, strlen(c), &pos, &s, &n))
+		{
+			s = 0;
+			n = strlen(c);
+		}
+		row = add_row(st, c + s, n, BS_KIND_COMPLAINT, NULL, 0, NULL, NULL, NULL, 0);
+	}
+	if (row == NULL)
+		return 0;
+	row->feedback_type = ftype ? ftype : clean_text(st, "abuse", 5, 64);
+	if (arr && bs_parse_date(arr->value, arr->value_len, &t))
+	{
+		row->has_time = true;
+		row->occurred_at = t;
+	}
+	return 1;
+}
+
+/* ----------------------------------------------------------------------
+ * Amazon SES notifications mailed by SNS (JSON in the body)
+ * ----------------------------------------------------------------------
+ */
+
+/* Copy the JSON string value after "key": at or after p; NULL if none. */
+static char *
+json_string(rp_state *st, const char *p, const char *end, const char *key,
+			const char **after)
+{
+	size_t		klen = strlen(key);
+
+	while (p < end)
+	{
+		const char *k = memchr(p, '"', (size_t) (end - p));
+		const char *v;
+		size_t		o = 0;
+		char	   *buf;
+
+		if (k == NULL || (size_t) (end - k) < klen + 3)
+			return NULL;
+		if (memcmp(k + 1, key, klen) != 0 || k[klen + 1] != '"')
+		{
+			p = k + 1;
+			continue;
+		}
+		v = k + klen + 2;
+		while (v < end && (is_space((unsigned char) *v) || *v == ':'))
+			v++;
+		if (v >= end || *v != '"')
+		{
+			p = v;
+			continue;
+		}
+		v++;
+		buf = bs_alloc_bytes(st->a, (size_t) (end - v) < 4096 ? (size_t) (end - v) + 1 : 4097);
+		if (buf == NULL)
+		{
+			st->oom = true;
+			return NULL;
+		}
+		while (v < end && *v != '"' && o < 4096)
+		{
+			if (*v == '\\' && v + 1 < end)
+			{
+				v++;
+				buf[o++] = (*v == 'n' || *v == 't') ? ' ' : *v;
+			}
+			else
+				buf[o++] = *v;
+			v++;
+		}
+		buf[o] = '\0';
+		if (after)
+			*after = v;
+		return buf;
+	}
+	return NULL;
+}
+
+static int
+parse_ses(rp_state *st, const char *body, size_t len)
+{
+	const char *end = body + len;
+	const char *p;
+	char	   *type = json_string(st, body, end, "notificationType", NULL);
+	bs_kind		kind;
+	const char *list;
+	int			added = 0;
+
+	if (type == NULL)
+		return 0;
+	if (strcmp(type, "Bounce") == 0)
+	{
+		kind = BS_KIND_BOUNCE;
+		list = "bouncedRecipients";
+	}
+	else if (strcmp(type, "Complaint") == 0)
+	{
+		kind = BS_KIND_COMPLAINT;
+		list = "complainedRecipients";
+	}
+	else if (strcmp(type, "Delivery") == 0)
+	{
+		kind = BS_KIND_DELIVERY;
+		list = "recipients";
+	}
+	else
+		return 0;
+	{
+		char		pat[32];
+
+		snprintf(pat, sizeof(pat), "\"%s\"", list);
+		p = find_ci(body, len, pat);
+		if (p == NULL)
+			return 0;
+	}
+	if (kind == BS_KIND_DELIVERY)
+	{
+		/* "recipients":["a@b", ...] */
+		const char *q = memchr(p, '[', (size_t) (end - p));
+		const char *close = q ? memchr(q, ']', (size_t) (end - q)) : NULL;
+		size_t		pos = 0,
+					s,
+					n;
+
+		if (q == NULL || close == NULL)
+			return 0;
+		while (next_address(q, (size_t) (close - q), &pos, &s, &n))
+			if (add_row(st, q + s, n, kind, NULL, 0, "2.0.0", NULL, NULL, 0))
+				added++;
+		return added;
+	}
+	for (int guard = 0; guard < BS_REPORT_MAX_ROWS; guard++)
+	{
+		const char *after = NULL;
+		char	   *addr = json_string(st, p, end, "emailAddress", &after);
+		const char *next;
+		char	   *diag = NULL,
+				   *status = NULL;
+		bs_report_row *row;
+
+		if (addr == NULL)
+			break;
+		next = find_ci(after, (size_t) (end - after), "\"emailAddress\"");
+		if (kind == BS_KIND_BOUNCE)
+		{
+			const char *lim = next ? next : end;
+
+			/* this recipient's object lies between it and the next one */
+			const char *objstart = after;
+
+			for (const char *b = after; b > p && b > after - 400; b--)
+				if (*b == '{')
+				{
+					objstart = b;
+					break;
+				}
+			diag = json_string(st, objstart, lim, "diagnosticCode", NULL);
+			status = json_string(st, objstart, lim, "status", NULL);
+		}
+		row = add_row(st, addr, strlen(addr), kind, diag, diag ? strlen(diag) : 0,
+					  status, NULL, NULL, 0);
+		if (row)
+		{
+			added++;
+			if (kind == BS_KIND_COMPLAINT)
+			{
+				char	   *ft = json_string(st, body, end, "complaintFeedbackType", NULL);
+
+				row->feedback_type = ft ? ft : clean_text(st, "abuse", 5, 64);
+			}
+		}
+		if (next == NULL)
+			break;
+		p = next;
+	}
+	return added;
+}
+
+/* ----------------------------------------------------------------------
+ * Plain-text bounces
+ * ----------------------------------------------------------------------
+ */
+
+/* Does the line look like the separator before the returned message? */
+static bool
+is_separator(const char *p, size_t n)
+{
+	static const char *const phrases[] = {
+		"original message", "copy of the message", "copy of your message",
+		"unsent message", "returned message", "message headers follow",
+		"header of the original", "headers of the original",
+		"below this line", "message text follows", "original mail",
+		"content of the original", "returned mail follows",
+		"original text follows", "header of original", "message follows",
+	};
+	size_t		s = 0;
+	bool		hit = false;
+
+	while (s < n && is_wsp((unsigned char) p[s]))
+		s++;
+	if (s >= n)
+		return false;
+	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
+		if (find_ci(p, n, phrases[i]))
+		{
+			hit = true;
+			break;
+		}
+	if (!hit)
+		return false;
+	if (!is_alnum((unsigned char) p[s]))
+		return true;
+	while (n > s && (is_wsp((unsigned char) p[n - 1]) || p[n - 1] == '.' || p[n - 1] == ':'))
+		n--;
+	return n - s >= 7 && prefix_ci(p + n - 7, 7, "follows");
+}
+
+/* Does a header block (the returned message) start at this line? */
+static bool
+starts_header_block(const char *p, size_t n)
+{
+	static const char *const names[] = {
+		"Received:", "Return-Path:", "Message-ID:", "DKIM-Signature:",
+		"Delivered-To:", "X-Received:", "ARC-Seal:", "Authentication-Results:",
+		"Received-SPF:", "DomainKey-Signature:"
+	};
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (prefix_ci(p, n, names[i]))
+			return true;
+	return false;
+}
+
+/* Does the line carry a header-like label whose address is not a recipient? */
+static bool
+is_label_line(const char *p, size_t n)
+{
+	static const char *const labels[] = {
+		"to", "from", "cc", "reply-to", "sender", "subject", "date", "sent",
+		"return-path", "envelope-from", "x-original-to"
+	};
+	size_t		s = 0;
+
+	while (s < n && is_wsp((unsigned char) p[s]))
+		s++;
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+	{
+		size_t		l = strlen(labels[i]);
+
+		if (prefix_ci(p + s, n - s, labels[i]))
+		{
+			size_t		k = s + l;
+
+			while (k < n && is_wsp((unsigned char) p[k]))
+				k++;
+			if (k < n && p[k] == ':')
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Words that tell a bounce from an ordinary mail in a Subject or From. */
+static bool
+bouncy(const char *v)
+{
+	static const char *const words[] = {
+		"mailer-daemon", "postmaster", "mail delivery", "undeliver", "delivery",
+		"failure", "failed", "returned", "bounce", "rejected", "error",
+		"not delivered", "nicht zustellbar", "could not", "non remis",
+		"notification", "warning", "unable", "problem", "mail system",
+	};
+
+	if (v == NULL)
+		return false;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (find_ci(v, strlen(v), words[i]))
+			return true;
+	return false;
+}
+
+/* Take Message-ID / To / From of a returned message's header block. */
+static void
+take_original(rp_state *st, bs_header *h, int nh)
+{
+	const bs_header *mid = bs_mime_header(h, nh, "Message-ID");
+	const bs_header *to = bs_mime_header(h, nh, "To");
+	const bs_header *from = bs_mime_header(h, nh, "From");
+
+	if (mid && st->orig_msgid == NULL && mid->value_len > 0)
+		st->orig_msgid = clean_text(st, mid->value, mid->value_len, 255);
+	if (to && st->orig_to == NULL)
+		st->orig_to = to->value;
+	if (from)
+		add_exclude(st, from->value);
+	from = bs_mime_header(h, nh, "Return-Path");
+	if (from)
+		add_exclude(st, from->value);
+}
+
+/*
+ * The plain-text bounce: text[0..len) is the human-readable part.  Cuts it
+ * at the returned message, then into one segment per new address.
+ */
+static int
+parse_native(rp_state *st, const char *text, size_t len, const char *failed_hdr)
+{
+	const char *end = text + len;
+	const char *p = text;
+	const char *region_end = end;
+	struct
+	{
+		const char *addr;
+		size_t		alen;
+		const char *seg;		/* start of its line */
+	}			rc[MAX_NATIVE_RCPTS];
+	int			nrc = 0;
+	int			added = 0;
+
+	/* 1. find the end of the human-readable text */
+	while (p < end)
+	{
+		size_t		n = line_len(p, end);
+
+		if (is_separator(p, n) || (p > text && starts_header_block(p, n)))
+		{
+			const char *q = p;
+
+			region_end = p;
+			if (is_separator(p, n))
+			{
+				q = p + n;
+				while (q < end && (*q == '\n' || is_wsp((unsigned char) *q)))
+					q++;
+			}
+			{
+				bs_header  *h;
+				int			nh;
+
+				bs_mime_parse_headers(q, (size_t) (end - q), st->a, &h, &nh);
+				take_original(st, h, nh);
+			}
+			break;
+		}
+		p += n;
+		if (p < end)
+			p++;
+	}
+
+	/* 2. segment by address */
+	p = text;
+	while (p < region_end && nrc < MAX_NATIVE_RCPTS)
+	{
+		size_t		n = line_len(p, region_end);
+		size_t		pos = 0,
+					s,
+					al;
+
+		if (!is_label_line(p, n))
+		{
+			while (nrc < MAX_NATIVE_RCPTS && next_address(p, n, &pos, &s, &al))
+			{
+				bool		dup = false;
+
+				if (is_excluded(st, p + s, al))
+					continue;
+				if (failed_hdr && !find_ci(failed_hdr, strlen(failed_hdr), "@"))
+					failed_hdr = NULL;
+				if (failed_hdr)
+				{
+					/* X-Failed-Recipients names them: trust it */
+					char	   *tmp = dup_n(st, p + s, al);
+
+					if (tmp == NULL || !find_ci(failed_hdr, strlen(failed_hdr), tmp))
+						continue;
+				}
+				for (int i = 0; i < nrc; i++)
+					if (addr_eq(rc[i].addr, rc[i].alen, p + s, al))
+						dup = true;
+				if (dup)
+					continue;
+				rc[nrc].addr = p + s;
+				rc[nrc].alen = al;
+				rc[nrc].seg = p;
+				nrc++;
+			}
+		}
+		p += n;
+		if (p < region_end)
+			p++;
+	}
+
+	/* X-Failed-Recipients names an address the text does not show */
+	if (nrc == 0 && failed_hdr)
+	{
+		size_t		pos = 0,
+					s,
+					al;
+		size_t		fl = strlen(failed_hdr);
+
+		while (nrc < MAX_NATIVE_RCPTS && next_address(failed_hdr, fl, &pos, &s, &al))
+		{
+			rc[nrc].addr = failed_hdr + s;
+			rc[nrc].alen = al;
+			rc[nrc].seg = NULL;
+			nrc++;
+		}
+	}
+
+	for (int i = 0; i < nrc && !st->oom; i++)
+	{
+		const char *seg = rc[i].seg;
+		const char *seg_end = region_end;
+
+		/* the segment ends where the next recipient's line starts */
+		for (int j = i + 1; j < nrc; j++)
+			if (rc[j].seg != seg)
+			{
+				seg_end = rc[j].seg;
+				break;
+			}
+		if (seg == NULL)
+		{
+			seg = text;
+			seg_end = region_end;
+		}
+		if (add_row(st, rc[i].addr, rc[i].alen, BS_KIND_BOUNCE, seg,
+					(size_t) (seg_end - seg), NULL, NULL, text,
+					(size_t) (region_end - text)))
+			added++;
+	}
+	return added;
+}
+
+/* ----------------------------------------------------------------------
+ * One message
+ * ----------------------------------------------------------------------
+ */
+
+/* Hex FNV-1a 64 of data: the report id of a message without Message-ID. */
+static char *
+hash_id(rp_state *st, const char *data, size_t len)
+{
+	uint64_t	h = 1469598103934665603ULL;
+	char		buf[32];
+
+	for (size_t i = 0; i < len; i++)
+	{
+		h ^= (unsigned char) data[i];
+		h *= 1099511628211ULL;
+	}
+	snprintf(buf, sizeof(buf), "fnv1a:%016llx", (unsigned long long) h);
+	return dup_n(st, buf, strlen(buf));
+}
+
+static bool
+is_auto_reply(const bs_part *top)
+{
+	const bs_header *as = bs_mime_header(top->headers, top->nheaders, "Auto-Submitted");
+	const bs_header *subj = bs_mime_header(top->headers, top->nheaders, "Subject");
+	const bs_header *from = bs_mime_header(top->headers, top->nheaders, "From");
+	static const char *const vac[] = {
+		"out of office", "out of the office", "auto reply", "autoreply",
+		"auto-reply", "automatic reply", "vacation", "away from",
+		"abwesenheit", "auto:", "autoresponse", "auto response",
+	};
+
+	if (subj)
+		for (size_t i = 0; i < sizeof(vac) / sizeof(vac[0]); i++)
+			if (find_ci(subj->value, subj->value_len, vac[i]))
+				return true;
+	if (bs_mime_header(top->headers, top->nheaders, "X-Autoreply") ||
+		bs_mime_header(top->headers, top->nheaders, "X-Autorespond"))
+		return true;
+	if (as && find_ci(as->value, as->value_len, "auto-replied") &&
+		!bouncy(subj ? subj->value : NULL) && !bouncy(from ? from->value : NULL))
+		return true;
+	return false;
+}
+
+/* Parse one message (LF-normalized) and add its rows. */
+static void
+parse_message(rp_state *st, const char *data, size_t len)
+{
+	bs_message	m;
+	bs_part    *top;
+	const bs_header *h;
+	const char *human = NULL;
+	size_t		hlen = 0;
+	int			added = 0;
+
+	st->orig_msgid = NULL;
+	st->orig_to = NULL;
+	st->nexclude = 0;
+	st->has_date = false;
+
+	if (!bs_mime_parse(data, len, st->a, &m))
+	{
+		st->oom = true;
+		return;
+	}
+	if (m.truncated)
+		st->out->truncated = true;
+	top = &m.parts[0];
+	if (top->nheaders == 0)
+		return;					/* not a mail */
+
+	h = bs_mime_header(top->headers, top->nheaders, "Message-ID");
+	if (h && h->value_len > 0)
+		st->report_id = clean_text(st, h->value, h->value_len, 255);
+	else
+		st->report_id = hash_id(st, data, len);
+	if (st->report_id == NULL)
+		return;
+	h = bs_mime_header(top->headers, top->nheaders, "Date");
+	if (h && bs_parse_date(h->value, h->value_len, &st->date))
+		st->has_date = true;
+	h = bs_mime_header(top->headers, top->nheaders, "To");
+	if (h)
+		add_exclude(st, h->value);
+
+	/* the returned message: first enclosed message, or rfc822-headers */
+	for (int i = 1; i < m.nparts; i++)
+	{
+		bs_part    *p = &m.parts[i];
+
+		if (p->is_message && p->in_enclosed)
+		{
+			take_original(st, p->headers, p->nheaders);
+			break;
+		}
+		if (strcmp(p->ctype, "text/rfc822-headers") == 0 && !p->in_enclosed)
+		{
+			bs_header  *hh;
+			int			nh;
+
+			bs_mime_parse_headers(p->body, p->body_len, st->a, &hh, &nh);
+			take_original(st, hh, nh);
+			break;
+		}
+	}
+
+	/* the human-readable text: first text part outside the returned message */
+	for (int i = 0; i < m.nparts; i++)
+	{
+		bs_part    *p = &m.parts[i];
+
+		if (p->in_enclosed || p->is_multipart)
+			continue;
+		if (strcmp(p->ctype, "text/plain") == 0 || (human == NULL && strncmp(p->ctype, "text/", 5) == 0 &&
+													strcmp(p->ctype, "text/rfc822-headers") != 0))
+		{
+			if (human == NULL || strcmp(p->ctype, "text/plain") == 0)
+			{
+				human = p->body;
+				hlen = p->body_len;
+				if (strcmp(p->ctype, "text/plain") == 0 && hlen > 0)
+					break;
+			}
+		}
+	}
+
+	/* 1. ARF */
+	for (int i = 0; i < m.nparts && !st->oom; i++)
+		if (strcmp(m.parts[i].ctype, "message/feedback-report") == 0 && !m.parts[i].in_enclosed)
+		{
+			added += parse_arf(st, m.parts[i].body, m.parts[i].body_len);
+			if (added)
+				return;
+		}
+
+	/* 2. RFC 3464 */
+	for (int i = 0; i < m.nparts && !st->oom; i++)
+	{
+		bs_part    *p = &m.parts[i];
+
+		if (!p->in_enclosed &&
+			(strcmp(p->ctype, "message/delivery-status") == 0 ||
+			 strcmp(p->ctype, "message/global-delivery-status") == 0))
+			added += parse_dsn(st, p->body, p->body_len, human, hlen);
+	}
+	if (added)
+		return;
+	/* DSN fields written into a text part */
+	for (int i = 0; i < m.nparts && !st->oom; i++)
+	{
+		bs_part    *p = &m.parts[i];
+		const char *f;
+
+		if (p->in_enclosed || strncmp(p->ctype, "text/", 5) != 0)
+			continue;
+		f = find_ci(p->body, p->body_len, "\nFinal-Recipient:");
+		if (f == NULL)
+			f = find_ci(p->body, p->body_len, "\nOriginal-Recipient:");
+		if (f)
+		{
+			const char *r = find_ci(p->body, (size_t) (f - p->body) + 1, "\nReporting-MTA:");
+
+			if (r)
+				f = r;
+			added += parse_dsn(st, f + 1, p->body_len - (size_t) (f + 1 - p->body),
+							   p->body, (size_t) (f - p->body));
+		}
+	}
+	if (added)
+		return;
+
+	/* 3. Amazon SES via SNS */
+	if (human && find_ci(human, hlen < 200 ? hlen : 200, "\"notificationType\""))
+	{
+		parse_ses(st, human, hlen);
+		return;
+	}
+
+	/* 4. auto-replies are not bounces */
+	if (is_auto_reply(top))
+		return;
+
+	/* 5. a plain-text bounce, if the mail looks like one */
+	{
+		const bs_header *subj = bs_mime_header(top->headers, top->nheaders, "Subject");
+		const bs_header *from = bs_mime_header(top->headers, top->nheaders, "From");
+		const bs_header *xf = bs_mime_header(top->headers, top->nheaders, "X-Failed-Recipients");
+		const bs_header *rp = bs_mime_header(top->headers, top->nheaders, "Return-Path");
+		bool		empty_rp = rp && (strcmp(rp->value, "<>") == 0 || rp->value_len == 0);
+
+		if (human == NULL)
+			return;
+		if (!(xf || empty_rp || bouncy(subj ? subj->value : NULL) ||
+			  bouncy(from ? from->value : NULL)))
+			return;
+		parse_native(st, human, hlen, xf ? xf->value : NULL);
+	}
+}
+
+/* Parse a report or an mbox; see bs_report.h. */
+bool
+bs_report_parse(const char *data, size_t len, const bs_alloc *a, bs_report *out)
+{
+	rp_state	st;
+	size_t		nlen;
+	char	   *buf;
+
+	memset(out, 0, sizeof(*out));
+	memset(&st, 0, sizeof(st));
+	st.a = a;
+	st.out = out;
+	out->rows = bs_alloc_bytes(a, sizeof(bs_report_row) * BS_REPORT_MAX_ROWS);
+	if (out->rows == NULL)
+		return false;
+	if (len > BS_MIME_MAX_INPUT)
+		out->truncated = true;
+	buf = bs_mime_normalize_eol(data, len, a, &nlen);
+	if (buf == NULL)
+		return false;
+
+	/* leading blank lines are no part of a mail */
+	while (nlen > 0 && (buf[0] == '\n' || buf[0] == ' ' || buf[0] == '\t'))
+	{
+		buf++;
+		nlen--;
+	}
+
+	if (nlen >= 5 && memcmp(buf, "From ", 5) == 0)
+	{
+		/* mbox: messages start after each "From " line at a message start */
+		const char *end = buf + nlen;
+		const char *p = buf;
+		int			count = 0;
+
+		while (p < end && count < BS_REPORT_MAX_MESSAGES && !st.oom)
+		{
+			const char *body = p + line_len(p, end);
+			const char *q;
+
+			if (body < end)
+				body++;
+			q = body;
+			/* the next separator: "\n\nFrom " (or "\nFrom " at the very end) */
+			for (;;)
+			{
+				const char *f = q < end ? memchr(q, '\n', (size_t) (end - q)) : NULL;
+
+				if (f == NULL)
+				{
+					q = end;
+					break;
+				}
+				if ((size_t) (end - f) > 5 && memcmp(f + 1, "From ", 5) == 0 &&
+					f > body && f[-1] == '\n')
+				{
+					q = f + 1;
+					break;
+				}
+				q = f + 1;
+			}
+			parse_message(&st, body, (size_t) (q - body));
+			count++;
+			p = q;
+		}
+		if (count >= BS_REPORT_MAX_MESSAGES && p < end)
+			out->truncated = true;
+	}
+	else
+		parse_message(&st, buf, nlen);
+	return !st.oom;
+}
+
+/* "bounce", "complaint", "delivery". */
+const char *
+bs_kind_name(bs_kind kind)
+{
+	switch (kind)
+	{
+		case BS_KIND_COMPLAINT:
+			return "complaint";
+		case BS_KIND_DELIVERY:
+			return "delivery";
+		default:
+			return "bounce";
+	}
+}
