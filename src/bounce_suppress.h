@@ -1,0 +1,41 @@
+/*-------------------------------------------------------------------------
+ *
+ * bounce_suppress.h
+ *	  Declarations shared by the backend parts of bounce_suppress.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef BOUNCE_SUPPRESS_H
+#define BOUNCE_SUPPRESS_H
+
+#include "bs_compat.h"
+
+#include "fmgr.h"
+
+/* bounce_suppress.probe */
+typedef enum BsProbeMode
+{
+	BS_PROBE_AUTO,				/* index probe unless RLS or Citus need SPI */
+	BS_PROBE_INDEX,				/* index probe; refuse where it would be wrong */
+	BS_PROBE_SPI				/* always a query through SPI */
+} BsProbeMode;
+
+extern int	bs_probe_mode;
+extern char *bs_change_note;
+
+/* bs_guc.c */
+extern void bs_guc_init(void);
+
+/* bs_probe.c */
+extern void bs_probe_init(void);
+extern bool bs_probe_suppressed(Oid schema, text *project, const char *address, int len);
+
+/* bs_sql_text.c */
+extern Oid	bs_enum_label_oid(Oid enumtypid, const char *label);
+extern Datum bs_enum_datum_for_type(Oid enumtypid, int type);
+
+/* bs_sql_text.c: normalize or raise 22023 naming the value (22004 for NULL) */
+extern text *bs_normalize_or_error(text *address, const char *what);
+extern text *bs_normalize_or_null(text *address);
+
+#endif							/* BOUNCE_SUPPRESS_H */

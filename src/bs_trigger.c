@@ -1,0 +1,298 @@
+/*-------------------------------------------------------------------------
+ *
+ * bs_trigger.c
+ *	  Row triggers written in C:
+ *	  - events_before_insert: completes an event before it is stored (type,
+ *		reason, reply code and enhanced status from the diagnostic, through
+ *		the one classifier) and refuses timestamps far in the future;
+ *	  - block_suppressed: the guard for users' own send-queue tables.
+ *
+ * The rules that turn events into suppressions are not here: they run once
+ * per statement over the transition table (events_apply_rules, PL/pgSQL).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "bounce_suppress.h"
+
+#include "access/htup_details.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/timestamp.h"
+
+#include "bs_address.h"
+#include "bs_smtp.h"
+
+/* Column numbers and enum OIDs of events, looked up once per statement. */
+typedef struct EventsInfo
+{
+	AttrNumber	kind,
+				bounce_type,
+				reason,
+				reply_code,
+				enhanced_status,
+				diagnostic,
+				remote_mta,
+				occurred_at;
+	Oid			kind_bounce,
+				kind_complaint,
+				kind_delivery;
+	Oid			type_typid;
+} EventsInfo;
+
+/* Column number by name, or an error naming the missing column. */
+static AttrNumber
+column(Relation rel, const char *name)
+{
+	int			n = SPI_fnumber(RelationGetDescr(rel), name);
+
+	if (n <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						name, RelationGetRelationName(rel))));
+	return (AttrNumber) n;
+}
+
+static EventsInfo *
+events_info(FunctionCallInfo fcinfo, Relation rel)
+{
+	EventsInfo *info = (EventsInfo *) fcinfo->flinfo->fn_extra;
+	TupleDesc	desc = RelationGetDescr(rel);
+	Oid			kind_typid;
+
+	if (info != NULL)
+		return info;
+	info = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(EventsInfo));
+	info->kind = column(rel, "kind");
+	info->bounce_type = column(rel, "bounce_type");
+	info->reason = column(rel, "reason");
+	info->reply_code = column(rel, "reply_code");
+	info->enhanced_status = column(rel, "enhanced_status");
+	info->diagnostic = column(rel, "diagnostic");
+	info->remote_mta = column(rel, "remote_mta");
+	info->occurred_at = column(rel, "occurred_at");
+	kind_typid = TupleDescAttr(desc, info->kind - 1)->atttypid;
+	info->kind_bounce = bs_enum_label_oid(kind_typid, "bounce");
+	info->kind_complaint = bs_enum_label_oid(kind_typid, "complaint");
+	info->kind_delivery = bs_enum_label_oid(kind_typid, "delivery");
+	info->type_typid = TupleDescAttr(desc, info->bounce_type - 1)->atttypid;
+	fcinfo->flinfo->fn_extra = info;
+	return info;
+}
+
+PG_FUNCTION_INFO_V1(events_before_insert);
+/*
+ * BEFORE INSERT ... FOR EACH ROW on events.  Never touches the address (it
+ * is the distribution key under Citus and must be normalized by the writer;
+ * a CHECK enforces that).
+ */
+Datum
+events_before_insert(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	HeapTuple	tuple;
+	TupleDesc	desc;
+	EventsInfo *info;
+	Datum		kind;
+	bool		isnull;
+	int			cols[4];
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+	int			ncols = 0;
+	Datum		occurred;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trig->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trig->tg_event) || !TRIGGER_FIRED_BY_INSERT(trig->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("events_before_insert must be a BEFORE INSERT FOR EACH ROW trigger")));
+
+	rel = trig->tg_relation;
+	tuple = trig->tg_trigtuple;
+	desc = RelationGetDescr(rel);
+	info = events_info(fcinfo, rel);
+
+	occurred = heap_getattr(tuple, info->occurred_at, desc, &isnull);
+	if (!isnull &&
+		DatumGetTimestampTz(occurred) > GetCurrentTransactionStartTimestamp() + USECS_PER_DAY)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("occurred_at %s is more than a day in the future",
+						timestamptz_to_str(DatumGetTimestampTz(occurred))),
+				 errdetail("An event cannot have happened after it was received.")));
+
+	kind = heap_getattr(tuple, info->kind, desc, &isnull);
+	if (isnull)
+		return PointerGetDatum(tuple);	/* NOT NULL reports it */
+
+	if (DatumGetObjectId(kind) == info->kind_bounce)
+	{
+		bool		type_null,
+					reason_null,
+					code_null,
+					status_null,
+					diag_null;
+		Datum		diag;
+
+		(void) heap_getattr(tuple, info->bounce_type, desc, &type_null);
+		(void) heap_getattr(tuple, info->reason, desc, &reason_null);
+		(void) heap_getattr(tuple, info->reply_code, desc, &code_null);
+		(void) heap_getattr(tuple, info->enhanced_status, desc, &status_null);
+		diag = heap_getattr(tuple, info->diagnostic, desc, &diag_null);
+
+		if (!diag_null && (type_null || reason_null || code_null || status_null))
+		{
+			text	   *t = DatumGetTextPP(diag);
+			bs_smtp_context ctx = {0};
+			bs_smtp_result res;
+			bool		mta_null;
+			Datum		mta = heap_getattr(tuple, info->remote_mta, desc, &mta_null);
+
+			if (!mta_null)
+			{
+				text	   *m = DatumGetTextPP(mta);
+
+				ctx.host = VARDATA_ANY(m);
+				ctx.host_len = VARSIZE_ANY_EXHDR(m);
+			}
+			bs_smtp_classify(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &ctx, &res);
+			if (type_null)
+			{
+				cols[ncols] = info->bounce_type;
+				values[ncols++] = bs_enum_datum_for_type(info->type_typid, res.type);
+			}
+			if (reason_null && bs_reason_name(res.reason))
+			{
+				cols[ncols] = info->reason;
+				values[ncols++] = CStringGetTextDatum(bs_reason_name(res.reason));
+			}
+			if (code_null && res.reply_code != 0)
+			{
+				cols[ncols] = info->reply_code;
+				values[ncols++] = Int32GetDatum(res.reply_code);
+			}
+			if (status_null && res.enhanced_status[0] != '\0')
+			{
+				cols[ncols] = info->enhanced_status;
+				values[ncols++] = CStringGetTextDatum(res.enhanced_status);
+			}
+		}
+		else if (type_null)
+		{
+			/* nothing to go by: record and monitor */
+			cols[ncols] = info->bounce_type;
+			values[ncols++] = bs_enum_datum_for_type(info->type_typid, BS_TYPE_UNDETERMINED);
+		}
+	}
+	else
+	{
+		(void) heap_getattr(tuple, info->reason, desc, &isnull);
+		if (isnull)
+		{
+			cols[ncols] = info->reason;
+			values[ncols++] = CStringGetTextDatum(DatumGetObjectId(kind) == info->kind_complaint
+												  ? "feedback" : "delivered");
+		}
+	}
+
+	if (ncols == 0)
+		return PointerGetDatum(tuple);
+	return PointerGetDatum(heap_modify_tuple_by_cols(tuple, desc, ncols, cols, values, nulls));
+}
+
+PG_FUNCTION_INFO_V1(block_suppressed);
+/*
+ * block_suppressed(column, mode [, project]): BEFORE INSERT OR UPDATE FOR
+ * EACH ROW on a send-queue table.  mode 'skip' drops a row whose address is
+ * suppressed (or NULL, or not an address); 'error' raises instead.
+ */
+Datum
+block_suppressed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+	Trigger    *tg;
+	HeapTuple	tuple;
+	TupleDesc	desc;
+	int			attnum;
+	bool		skip;
+	char	   *value;
+	char		buf[BS_ADDRESS_MAX + 1];
+	int			n;
+	text	   *project;
+	Oid		   *schema;
+
+	if (!CALLED_AS_TRIGGER(fcinfo) || !TRIGGER_FIRED_BEFORE(trig->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(trig->tg_event) ||
+		!(TRIGGER_FIRED_BY_INSERT(trig->tg_event) || TRIGGER_FIRED_BY_UPDATE(trig->tg_event)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("block_suppressed must be a BEFORE INSERT OR UPDATE FOR EACH ROW trigger")));
+
+	tg = trig->tg_trigger;
+	desc = RelationGetDescr(trig->tg_relation);
+	tuple = TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple;
+
+	if (tg->tgnargs < 2 || tg->tgnargs > 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("trigger \"%s\" must pass block_suppressed a column name, a mode and optionally a project",
+						tg->tgname)));
+	attnum = SPI_fnumber(desc, tg->tgargs[0]);
+	if (attnum <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						tg->tgargs[0], RelationGetRelationName(trig->tg_relation))));
+	if (strcmp(tg->tgargs[1], "skip") == 0)
+		skip = true;
+	else if (strcmp(tg->tgargs[1], "error") == 0)
+		skip = false;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid block_suppressed mode: \"%s\"", tg->tgargs[1]),
+				 errhint("Use 'skip' or 'error'.")));
+	project = cstring_to_text(tg->tgnargs == 3 ? tg->tgargs[2] : "default");
+
+	value = SPI_getvalue(tuple, desc, attnum);
+	if (value == NULL)
+	{
+		if (skip)
+			return PointerGetDatum(NULL);
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("column \"%s\" is NULL: no address to send to", tg->tgargs[0])));
+	}
+	n = bs_address_normalize(value, strlen(value), buf, sizeof(buf));
+	if (n < 0)
+	{
+		if (skip)
+			return PointerGetDatum(NULL);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid email address: \"%s\"", value)));
+	}
+
+	schema = (Oid *) fcinfo->flinfo->fn_extra;
+	if (schema == NULL)
+	{
+		schema = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(Oid));
+		*schema = get_func_namespace(fcinfo->flinfo->fn_oid);
+		fcinfo->flinfo->fn_extra = schema;
+	}
+	if (bs_probe_suppressed(*schema, project, buf, n))
+	{
+		if (skip)
+			return PointerGetDatum(NULL);
+		ereport(ERROR,
+				(errcode(ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION),
+				 errmsg("address \"%s\" is suppressed", buf),
+				 errdetail("Trigger \"%s\" on \"%s\" refuses rows for suppressed addresses.",
+						   tg->tgname, RelationGetRelationName(trig->tg_relation))));
+	}
+	return PointerGetDatum(tuple);
+}
