@@ -93,9 +93,10 @@ find_ci(const char *hay, size_t len, const char *needle)
 	first = lower((unsigned char) needle[0]);
 	for (size_t i = 0; i + n <= len; i++)
 	{
+		size_t		k = 1;
+
 		if (lower((unsigned char) hay[i]) != first)
 			continue;
-		size_t		k = 1;
 
 		while (k < n && lower((unsigned char) hay[i + k]) == lower((unsigned char) needle[k]))
 			k++;
@@ -844,8 +845,15 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 			{
 				bool		fin = IS("Final-Recipient");
 
+				/*
+				 * Original-Recipient usually precedes Final-Recipient but may
+				 * follow it; sloppy DSNs also omit the blank line between
+				 * blocks, so a repeated field starts the next block.
+				 */
 				if (cur < 0 || (fin && recs[cur].final_rcpt) ||
-					(!fin && (recs[cur].orig_rcpt || recs[cur].final_rcpt)))
+					(!fin && (recs[cur].orig_rcpt ||
+							  (recs[cur].final_rcpt &&
+							   (recs[cur].action || recs[cur].status)))))
 				{
 					if (nrec >= MAX_DSN_RECS)
 						break;
@@ -920,8 +928,13 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 			if (hit)
 			{
 				const char *e = human + hlen;
-				const char *p = hit;
+				const char *p;
 				int			lines = 0;
+
+				/* from the start of the address's line */
+				while (hit > human && hit[-1] != '\n')
+					hit--;
+				p = hit;
 
 				/* the address's line and the lines up to a blank one */
 				while (p < e && lines < 8)
