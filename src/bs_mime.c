@@ -719,10 +719,27 @@ parse_entity(mime_state *st, const char *data, size_t len, int depth,
 		bs_mime_param(ct->value, "boundary", boundary, sizeof(boundary)) &&
 		depth < BS_MIME_MAX_DEPTH)
 	{
+		int			before = m->nparts;
+
 		self->is_multipart = true;
 		self->body = (char *) body;
 		self->body_len = blen;
 		parse_multipart(st, body, blen, boundary, depth, in_enclosed, self);
+		if (st->oom)
+			return;
+		if (m->nparts == before)
+		{
+			/*
+			 * No delimiter matched the boundary: read the body as plain text
+			 * rather than lose it.
+			 */
+			self->is_multipart = false;
+			strcpy(self->ctype, "text/plain");
+			self->body = decode_body(body, blen, NULL, st->a, &self->body_len);
+			if (self->body == NULL)
+				st->oom = true;
+			return;
+		}
 		/* keep the preamble NUL-terminated in a copy */
 		{
 			char	   *pre = bs_alloc_bytes(st->a, self->body_len + 1);
@@ -739,6 +756,9 @@ parse_entity(mime_state *st, const char *data, size_t len, int depth,
 		return;
 	}
 
+	/* a multipart whose boundary is lost is best read as text */
+	if (strncmp(self->ctype, "multipart/", 10) == 0)
+		strcpy(self->ctype, "text/plain");
 	self->body = decode_body(body, blen, cte ? cte->value : NULL, st->a, &self->body_len);
 	if (self->body == NULL)
 	{

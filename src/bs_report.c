@@ -55,6 +55,7 @@ typedef struct rp_state
 	const char *orig_to;
 	const char *exclude[MAX_EXCLUDE];
 	int			nexclude;
+	const char *from_domain;	/* domain of the report's From, or NULL */
 } rp_state;
 
 static int
@@ -410,13 +411,13 @@ bs_parse_date(const char *s, size_t len, int64_t *out)
 static bool
 is_local_char(int c)
 {
-	return is_alnum(c) || (c != 0 && strchr("!#$%&'*+/=?^_`{|}~.-", c) != NULL) || c >= 0x80;
+	return is_alnum(c) || (c != 0 && strchr("!#$%&'*+/=?^_`{|}~.-", c) != NULL);
 }
 
 static bool
 is_domain_char(int c)
 {
-	return is_alnum(c) || c == '.' || c == '-' || c >= 0x80;
+	return is_alnum(c) || c == '.' || c == '-';
 }
 
 /*
@@ -467,7 +468,7 @@ next_address(const char *s, size_t len, size_t *pos, size_t *start, size_t *alen
 		{
 			for (size_t k = lastdot + 1; k < e; k++)
 				if (!((s[k] >= 'a' && s[k] <= 'z') || (s[k] >= 'A' && s[k] <= 'Z') ||
-					  (unsigned char) s[k] >= 0x80 || s[k] == '-' ||
+					  s[k] == '-' ||
 					  (s[k] >= '0' && s[k] <= '9' && k > lastdot + 1)))
 					has_alpha_tld = false;
 		}
@@ -525,6 +526,41 @@ clean_recipient(rp_state *st, const char *v)
 	return clean_text(st, v, n, 512);
 }
 
+/* Is v exactly one address (nothing else around it)? */
+static bool
+is_clean_address(const char *v)
+{
+	size_t		pos = 0,
+				s,
+				n;
+	size_t		len = v ? strlen(v) : 0;
+
+	return len > 0 && next_address(v, len, &pos, &s, &n) && s == 0 && n == len;
+}
+
+/*
+ * The recipient of a DSN block: Final-Recipient, unless it is not an address
+ * (a pipe, "@host:user@server", "unknown") and Original-Recipient is; else
+ * the first address inside Final-Recipient; else the text as given.
+ */
+static char *
+pick_recipient(rp_state *st, const char *final, const char *orig)
+{
+	char	   *f = clean_recipient(st, final);
+	char	   *o = clean_recipient(st, orig);
+	size_t		pos = 0,
+				s,
+				n;
+
+	if (f && is_clean_address(f))
+		return f;
+	if (o && is_clean_address(o))
+		return o;
+	if (f && next_address(f, strlen(f), &pos, &s, &n))
+		return dup_n(st, f + s, n);
+	return f ? f : o;
+}
+
 /* Remember the address(es) in v as not-a-recipient (the sender's own). */
 static void
 add_exclude(rp_state *st, const char *v)
@@ -551,7 +587,10 @@ is_excluded(rp_state *st, const char *a, size_t n)
 		if (addr_eq(st->exclude[i], strlen(st->exclude[i]), a, n))
 			return true;
 	/* the mailer's own mailboxes are never the failed recipient */
-	if (prefix_ci(a, n, "mailer-daemon@") || prefix_ci(a, n, "postmaster@"))
+	if (prefix_ci(a, n, "mailer-daemon@"))
+		return true;
+	if (prefix_ci(a, n, "postmaster@") && st->from_domain &&
+		addr_eq(a + 11, n - 11, st->from_domain, strlen(st->from_domain)))
 		return true;
 	return false;
 }
@@ -869,8 +908,17 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 				reporting = v;
 			else if (IS("Arrival-Date"))
 				arrival = v;
-			else if (cur >= 0)
+			else if (IS("Action") || IS("Status") || IS("Diagnostic-Code") ||
+					 IS("Remote-MTA") || IS("Last-Attempt-Date"))
 			{
+				/* fields before the recipient's: keep them for it */
+				if (cur < 0)
+				{
+					if (nrec >= MAX_DSN_RECS)
+						break;
+					cur = nrec++;
+					memset(&recs[cur], 0, sizeof(dsn_rec));
+				}
 				if (IS("Action"))
 					recs[cur].action = v;
 				else if (IS("Status"))
@@ -890,23 +938,15 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 	for (int i = 0; i < nrec && !st->oom; i++)
 	{
 		dsn_rec    *r = &recs[i];
-		char	   *rcpt = clean_recipient(st, r->final_rcpt ? r->final_rcpt : r->orig_rcpt);
+		char	   *rcpt = pick_recipient(st, r->final_rcpt, r->orig_rcpt);
 		bs_kind		kind = BS_KIND_BOUNCE;
 		const char *diag = after_type(r->diag);
 		size_t		dlen = diag ? strlen(diag) : 0;
 		bs_report_row *row;
 		int64_t		t;
 
-		/* an rfc822 address that is "unknown" or empty is no recipient */
-		if (rcpt == NULL || strchr(rcpt, '@') == NULL)
-		{
-			char	   *o = clean_recipient(st, r->orig_rcpt);
-
-			if (o && strchr(o, '@'))
-				rcpt = o;
-			else if (rcpt == NULL)
-				continue;
-		}
+		if (rcpt == NULL)
+			continue;
 		if (r->action)
 		{
 			if (prefix_ci(r->action, strlen(r->action), "delivered") ||
@@ -1293,6 +1333,29 @@ bouncy(const char *v)
 	return false;
 }
 
+/* Phrases of a failure notice in the first lines of a text. */
+static bool
+bouncy_text(const char *t, size_t n)
+{
+	static const char *const words[] = {
+		"could not be delivered", "undeliverable", "delivery failed",
+		"delivery has failed", "permanent error", "fatal error",
+		"not be delivered", "was not delivered", "failed to deliver",
+		"unable to deliver", "invalid user", "user unknown", "did not reach",
+		"returned mail", "delivery to the following", "no such user",
+		"could not deliver", "couldn't be delivered", "not delivered to",
+		"error message", "delivery failure", "mailbox is full",
+		"wasn't able to deliver",
+	};
+
+	if (n > 4096)
+		n = 4096;
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (find_ci(t, n, words[i]))
+			return true;
+	return false;
+}
+
 /* Take Message-ID / To / From of a returned message's header block. */
 static void
 take_original(rp_state *st, bs_header *h, int nh)
@@ -1312,6 +1375,78 @@ take_original(rp_state *st, bs_header *h, int nh)
 		add_exclude(st, from->value);
 }
 
+/* A recipient found in a plain-text bounce. */
+typedef struct native_rcpt
+{
+	const char *addr;
+	size_t		alen;
+	const char *seg;			/* start of its line (NULL: not in the text) */
+} native_rcpt;
+
+/* Is the line nothing but one address ("<a@b>:", "  a@b")? */
+static bool
+is_bare_address_line(const char *p, size_t n, size_t s, size_t al)
+{
+	for (size_t i = 0; i < s; i++)
+		if (!is_wsp((unsigned char) p[i]) && p[i] != '<')
+			return false;
+	for (size_t i = s + al; i < n; i++)
+		if (!is_wsp((unsigned char) p[i]) && p[i] != '>' && p[i] != ':' && p[i] != ',')
+			return false;
+	return true;
+}
+
+/*
+ * Collect the new addresses of text[..region_end), one entry per address in
+ * order of appearance.  With bare_only, only lines holding nothing but an
+ * address count, and the report's own To: is not excluded (a bounce sent to
+ * the failed address itself, as some MTAs do for local aliases).
+ */
+static int
+collect_addresses(rp_state *st, const char *text, const char *region_end,
+				  native_rcpt *rc, bool bare_only)
+{
+	const char *p = text;
+	int			nrc = 0;
+	int			saved = st->nexclude;
+
+	if (bare_only)
+		st->nexclude = 0;
+	while (p < region_end && nrc < MAX_NATIVE_RCPTS)
+	{
+		size_t		n = line_len(p, region_end);
+		size_t		pos = 0,
+					s,
+					al;
+
+		if (!is_label_line(p, n))
+		{
+			while (nrc < MAX_NATIVE_RCPTS && next_address(p, n, &pos, &s, &al))
+			{
+				bool		dup = false;
+
+				if (bare_only ? !is_bare_address_line(p, n, s, al) || is_excluded(st, p + s, al)
+					: is_excluded(st, p + s, al))
+					continue;
+				for (int i = 0; i < nrc; i++)
+					if (addr_eq(rc[i].addr, rc[i].alen, p + s, al))
+						dup = true;
+				if (dup)
+					continue;
+				rc[nrc].addr = p + s;
+				rc[nrc].alen = al;
+				rc[nrc].seg = p;
+				nrc++;
+			}
+		}
+		p += n;
+		if (p < region_end)
+			p++;
+	}
+	st->nexclude = saved;
+	return nrc;
+}
+
 /*
  * The plain-text bounce: text[0..len) is the human-readable part.  Cuts it
  * at the returned message, then into one segment per new address.
@@ -1322,12 +1457,7 @@ parse_native(rp_state *st, const char *text, size_t len, const char *failed_hdr)
 	const char *end = text + len;
 	const char *p = text;
 	const char *region_end = end;
-	struct
-	{
-		const char *addr;
-		size_t		alen;
-		const char *seg;		/* start of its line */
-	}			rc[MAX_NATIVE_RCPTS];
+	native_rcpt rc[MAX_NATIVE_RCPTS];
 	int			nrc = 0;
 	int			added = 0;
 
@@ -1362,46 +1492,24 @@ parse_native(rp_state *st, const char *text, size_t len, const char *failed_hdr)
 	}
 
 	/* 2. segment by address */
-	p = text;
-	while (p < region_end && nrc < MAX_NATIVE_RCPTS)
+	nrc = collect_addresses(st, text, region_end, rc, false);
+	if (nrc == 0)
+		nrc = collect_addresses(st, text, region_end, rc, true);
+
+	/* X-Failed-Recipients names the failed ones: prefer those */
+	if (failed_hdr && strchr(failed_hdr, '@'))
 	{
-		size_t		n = line_len(p, region_end);
-		size_t		pos = 0,
-					s,
-					al;
+		int			k = 0;
 
-		if (!is_label_line(p, n))
+		for (int i = 0; i < nrc; i++)
 		{
-			while (nrc < MAX_NATIVE_RCPTS && next_address(p, n, &pos, &s, &al))
-			{
-				bool		dup = false;
+			char	   *tmp = dup_n(st, rc[i].addr, rc[i].alen);
 
-				if (is_excluded(st, p + s, al))
-					continue;
-				if (failed_hdr && !find_ci(failed_hdr, strlen(failed_hdr), "@"))
-					failed_hdr = NULL;
-				if (failed_hdr)
-				{
-					/* X-Failed-Recipients names them: trust it */
-					char	   *tmp = dup_n(st, p + s, al);
-
-					if (tmp == NULL || !find_ci(failed_hdr, strlen(failed_hdr), tmp))
-						continue;
-				}
-				for (int i = 0; i < nrc; i++)
-					if (addr_eq(rc[i].addr, rc[i].alen, p + s, al))
-						dup = true;
-				if (dup)
-					continue;
-				rc[nrc].addr = p + s;
-				rc[nrc].alen = al;
-				rc[nrc].seg = p;
-				nrc++;
-			}
+			if (tmp && find_ci(failed_hdr, strlen(failed_hdr), tmp))
+				rc[k++] = rc[i];
 		}
-		p += n;
-		if (p < region_end)
-			p++;
+		if (k > 0)
+			nrc = k;
 	}
 
 	/* X-Failed-Recipients names an address the text does not show */
@@ -1507,6 +1615,7 @@ parse_message(rp_state *st, const char *data, size_t len)
 	st->orig_to = NULL;
 	st->nexclude = 0;
 	st->has_date = false;
+	st->from_domain = NULL;
 
 	if (!bs_mime_parse(data, len, st->a, &m))
 	{
@@ -1532,6 +1641,20 @@ parse_message(rp_state *st, const char *data, size_t len)
 	h = bs_mime_header(top->headers, top->nheaders, "To");
 	if (h)
 		add_exclude(st, h->value);
+	h = bs_mime_header(top->headers, top->nheaders, "From");
+	if (h)
+	{
+		size_t		pos = 0,
+					s,
+					n;
+
+		if (next_address(h->value, h->value_len, &pos, &s, &n))
+		{
+			const char *at = memchr(h->value + s, '@', n);
+
+			st->from_domain = dup_n(st, at + 1, (size_t) (h->value + s + n - at - 1));
+		}
+	}
 
 	/* the returned message: first enclosed message, or rfc822-headers */
 	for (int i = 1; i < m.nparts; i++)
@@ -1641,7 +1764,7 @@ parse_message(rp_state *st, const char *data, size_t len)
 		if (human == NULL)
 			return;
 		if (!(xf || empty_rp || bouncy(subj ? subj->value : NULL) ||
-			  bouncy(from ? from->value : NULL)))
+			  bouncy(from ? from->value : NULL) || bouncy_text(human, hlen)))
 			return;
 		parse_native(st, human, hlen, xf ? xf->value : NULL);
 	}
