@@ -89,6 +89,12 @@ typedef struct bs_smtp_context
 
 #define BS_STATUS_MAX 16		/* "5.999.999" plus NUL, rounded up */
 
+/*
+ * The classifier looks at no more than this many bytes of a text (16 MiB):
+ * the scan is linear, this only bounds the time a pathological value costs.
+ */
+#define BS_SMTP_SCAN_MAX ((size_t) 16 * 1024 * 1024)
+
 typedef struct bs_smtp_result
 {
 	int			reply_code;		/* 3-digit reply code, 0 when the text has none */
