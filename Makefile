@@ -46,3 +46,12 @@ fuzz-short:
 # Accept the output of the last regress run as expected (review the diff!).
 results:
 	cp results/*.out expected/
+
+# The three installcheck parts on their own (test/run.sh runs each).
+.PHONY: installcheck-regress installcheck-isolation installcheck-tap
+installcheck-regress:
+	$(pg_regress_installcheck) $(REGRESS_OPTS) $(REGRESS)
+installcheck-isolation:
+	$(if $(ISOLATION),$(pg_isolation_regress_installcheck) $(ISOLATION_OPTS) $(ISOLATION))
+installcheck-tap:
+	$(if $(PROVE_TESTS),$(prove_installcheck))
