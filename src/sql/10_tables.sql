@@ -143,3 +143,27 @@ SELECT pg_catalog.pg_extension_config_dump('@extschema@.suppression_log', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.suppression_log_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.policies', '');
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.sent_counts', '');
+
+-- Ids made on different nodes must not collide.  On a Citus worker every
+-- node runs this script itself (CREATE EXTENSION is propagated), and for
+-- extension-owned tables Citus does not split the sequences' ranges as it
+-- does for ordinary ones; give each worker group the range Citus would:
+-- (group << 48) + 1 .. ((group + 1) << 48) - 1.  Elsewhere this does nothing.
+DO $$
+DECLARE
+  g bigint;
+  s text;
+BEGIN
+  IF pg_catalog.to_regclass('pg_catalog.pg_dist_local_group') IS NULL THEN
+    RETURN;
+  END IF;
+  EXECUTE 'SELECT groupid FROM pg_catalog.pg_dist_local_group' INTO g;
+  IF g IS NULL OR g <= 0 THEN
+    RETURN;
+  END IF;
+  FOREACH s IN ARRAY ARRAY['events_id_seq', 'suppression_log_id_seq'] LOOP
+    EXECUTE pg_catalog.format('ALTER SEQUENCE %I.%I MINVALUE %s MAXVALUE %s RESTART WITH %s',
+                              '@extschema@', s, (g << 48) + 1, ((g + 1) << 48) - 1, (g << 48) + 1);
+  END LOOP;
+END
+$$;
