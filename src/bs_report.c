@@ -340,9 +340,9 @@ bs_parse_date(const char *s, size_t len, int64_t *out)
 				{
 					if (s[p] == ':')
 					{
-						k++;
-						if (k < 3)
-							parts[k] = 0;
+						if (++k >= 3)
+							break;
+						parts[k] = 0;
 					}
 					else if (s[p] >= '0' && s[p] <= '9')
 						parts[k] = parts[k] * 10 + (s[p] - '0');
@@ -851,6 +851,7 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 		bs_header  *h;
 		int			nh;
 		size_t		used;
+		bool		block_ended;
 
 		/* skip lines that are not fields (blank lines, prose) */
 		{
@@ -873,6 +874,8 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 		if (used == 0)
 			used = line_len(text + pos, text + len) + 1;
 		pos += used;
+		/* the block ended with a blank line: the next field starts a new one */
+		block_ended = (pos >= 2 && pos <= len && text[pos - 1] == '\n' && text[pos - 2] == '\n');
 		for (int i = 0; i < nh; i++)
 		{
 			const char *name = h[i].name;
@@ -932,6 +935,8 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 			}
 #undef IS
 		}
+		if (block_ended)
+			cur = -1;
 	}
 	(void) reporting;
 
