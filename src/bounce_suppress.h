@@ -34,8 +34,7 @@ extern bool bs_probe_suppressed(Oid schema, text *project, const char *address, 
 extern Oid	bs_enum_label_oid(Oid enumtypid, const char *label);
 extern Datum bs_enum_datum_for_type(Oid enumtypid, int type);
 
-/* bs_sql_text.c: normalize or raise 22023 naming the value (22004 for NULL) */
-extern text *bs_normalize_or_error(text *address, const char *what);
+/* bs_sql_text.c: the normalized address, or NULL for text that is not one */
 extern text *bs_normalize_or_null(text *address);
 
 #endif							/* BOUNCE_SUPPRESS_H */

@@ -74,31 +74,6 @@ bs_normalize_or_null(text *address)
 	return n < 0 ? NULL : cstring_to_text_with_len(buf, n);
 }
 
-/* Normalize or raise: 22004 for NULL, 22023 naming a value that is no address. */
-text *
-bs_normalize_or_error(text *address, const char *what)
-{
-	text	   *res;
-
-	if (address == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("%s must not be NULL", what)));
-	res = bs_normalize_or_null(address);
-	if (res == NULL)
-	{
-		char	   *s = text_to_cstring(address);
-
-		if (strlen(s) > 200)
-			strcpy(s + 197, "...");
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid email address: \"%s\"", s),
-				 errdetail("An address needs a local part of at most 64 octets, an @ and a domain of two or more labels, 254 octets in all.")));
-	}
-	return res;
-}
-
 PG_FUNCTION_INFO_V1(normalize_address);
 /* normalize_address(text) -> text, NULL for text that is not an address */
 Datum
