@@ -107,6 +107,48 @@ find_ci(const char *hay, size_t len, const char *needle)
 	return NULL;
 }
 
+/*
+ * Which of the (at most 64) NUL-terminated lower-case patterns occur in
+ * hay[0..len), case-insensitively, as a bit mask.  One pass over hay: a
+ * position is compared only with the patterns that start with its letter,
+ * so a dozen phrases cost little more than one.
+ */
+static uint64_t
+match_mask_ci(const char *hay, size_t len, const char *const *pats, int npat)
+{
+	uint64_t	firsts[256 / 64] = {0};
+	uint64_t	found = 0;
+	uint64_t	all = (npat >= 64) ? ~(uint64_t) 0 : (((uint64_t) 1 << npat) - 1);
+
+	for (int k = 0; k < npat; k++)
+	{
+		unsigned char f = (unsigned char) pats[k][0];
+
+		firsts[f / 64] |= (uint64_t) 1 << (f % 64);
+	}
+	for (size_t i = 0; i < len && found != all; i++)
+	{
+		unsigned char c = (unsigned char) lower((unsigned char) hay[i]);
+
+		if (!(firsts[c / 64] & ((uint64_t) 1 << (c % 64))))
+			continue;
+		for (int k = 0; k < npat; k++)
+		{
+			const char *p = pats[k];
+			size_t		j = 1;
+
+			if ((unsigned char) p[0] != c || (found & ((uint64_t) 1 << k)))
+				continue;
+			while (p[j] && i + j < len &&
+				   lower((unsigned char) hay[i + j]) == (unsigned char) p[j])
+				j++;
+			if (p[j] == '\0')
+				found |= (uint64_t) 1 << k;
+		}
+	}
+	return found;
+}
+
 static bool
 prefix_ci(const char *s, size_t len, const char *p)
 {
@@ -604,34 +646,26 @@ is_excluded(rp_state *st, const char *a, size_t n)
 static const char *
 find_command(const char *t, size_t n)
 {
-	static const struct
-	{
-		const char *phrase;
-		const char *cmd;
-	}			map[] = {
-		{"in reply to rcpt to", "RCPT"},
-		{"in reply to mail from", "MAIL"},
-		{"in reply to end of data", "DATA"},
-		{"in reply to data", "DATA"},
-		{"in reply to ehlo", "HELO"},
-		{"in reply to helo", "HELO"},
-		{"after rcpt to", "RCPT"},
-		{"after mail from", "MAIL"},
-		{"after end of data", "DATA"},
-		{"after data", "DATA"},
-		{"final data", "DATA"},
-		{"rcpt to response", "RCPT"},
-		{"[rcpt_to]", "RCPT"},
-		{"rcpt to:", "RCPT"},
-		{"mail from:", "MAIL"},
-		{"connect to", "CONN"},
+	/* in order of preference: the first one found wins */
+	static const char *const phrases[] = {
+		"in reply to rcpt to", "in reply to mail from", "in reply to end of data",
+		"in reply to data", "in reply to ehlo", "in reply to helo",
+		"after rcpt to", "after mail from", "after end of data", "after data",
+		"final data", "rcpt to response", "[rcpt_to]", "rcpt to:", "mail from:",
+		"connect to",
 	};
+	static const char *const cmds[] = {
+		"RCPT", "MAIL", "DATA", "DATA", "HELO", "HELO", "RCPT", "MAIL", "DATA",
+		"DATA", "DATA", "RCPT", "RCPT", "RCPT", "MAIL", "CONN",
+	};
+	uint64_t	m;
 
 	if (t == NULL)
 		return NULL;
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (find_ci(t, n, map[i].phrase))
-			return map[i].cmd;
+	m = match_mask_ci(t, n, phrases, (int) (sizeof(phrases) / sizeof(phrases[0])));
+	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
+		if (m & ((uint64_t) 1 << i))
+			return cmds[i];
 	return NULL;
 }
 
@@ -1253,19 +1287,12 @@ is_separator(const char *p, size_t n)
 		"original text follows", "header of original", "message follows",
 	};
 	size_t		s = 0;
-	bool		hit = false;
 
 	while (s < n && is_wsp((unsigned char) p[s]))
 		s++;
-	if (s >= n)
+	if (s >= n || n - s < 11)
 		return false;
-	for (size_t i = 0; i < sizeof(phrases) / sizeof(phrases[0]); i++)
-		if (find_ci(p, n, phrases[i]))
-		{
-			hit = true;
-			break;
-		}
-	if (!hit)
+	if (!match_mask_ci(p, n, phrases, (int) (sizeof(phrases) / sizeof(phrases[0]))))
 		return false;
 	if (!is_alnum((unsigned char) p[s]))
 		return true;
@@ -1332,10 +1359,7 @@ bouncy(const char *v)
 
 	if (v == NULL)
 		return false;
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (find_ci(v, strlen(v), words[i]))
-			return true;
-	return false;
+	return match_mask_ci(v, strlen(v), words, (int) (sizeof(words) / sizeof(words[0]))) != 0;
 }
 
 /* Phrases of a failure notice in the first lines of a text. */
@@ -1355,10 +1379,7 @@ bouncy_text(const char *t, size_t n)
 
 	if (n > 4096)
 		n = 4096;
-	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (find_ci(t, n, words[i]))
-			return true;
-	return false;
+	return match_mask_ci(t, n, words, (int) (sizeof(words) / sizeof(words[0]))) != 0;
 }
 
 /* Take Message-ID / To / From of a returned message's header block. */
