@@ -246,6 +246,8 @@ scan_number(const unsigned char *text, size_t i, size_t len, bool line_start,
 			{
 				if (st.cls >= 4 && sc->fail_status.cls == 0)
 					sc->fail_status = st;
+				else if (st.cls == 2 && sc->ok_status.cls == 0)
+					sc->ok_status = st;
 				k += n;
 			}
 			return k;
@@ -316,35 +318,82 @@ end_token(bs_scan *sc, bs_tokstate *tok, size_t fed)
 	tok->start = fed;
 }
 
-/* Bytes that end a token for the address rule above. */
-static inline bool
-is_token_delim(unsigned char c)
+/*
+ * Per-byte flags for the scan loop.  Letters (and other bytes with no flag
+ * but F_LETTER) take the fast path: one class lookup, one transition.
+ */
+#define F_SPACE		0x01		/* folded to the space class */
+#define F_DELIM		0x02		/* ends a token for the address rule */
+#define F_AT		0x04		/* '@' */
+#define F_DIGIT		0x08		/* may start a reply code or status */
+#define F_NEWLINE	0x10		/* CR or LF: a continuation may follow */
+#define F_SLOW		(F_SPACE | F_DELIM | F_AT | F_DIGIT | F_NEWLINE)
+#define F_LETTER	0x80		/* a letter (or a byte >= 0x80) */
+
+#define B_LET F_LETTER
+#define B_SP F_SPACE
+#define B_WS (F_SPACE | F_DELIM)
+#define B_NL (F_SPACE | F_DELIM | F_NEWLINE)
+
+static const uint8_t bs_byte_flags[256] = {
+	/* 0x00 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, B_WS, B_NL, B_SP, B_SP, B_NL, 0, 0,
+	/* 0x10 */ 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	/* ' '.. */ B_WS, 0, B_WS, 0, 0, 0, 0, B_SP, F_DELIM, F_DELIM, 0, 0, F_DELIM, B_SP, 0, 0,
+	/* '0'.. */ F_DIGIT, F_DIGIT, F_DIGIT, F_DIGIT, F_DIGIT, F_DIGIT, F_DIGIT, F_DIGIT,
+	F_DIGIT, F_DIGIT, 0, F_DELIM, F_DELIM, 0, F_DELIM, 0,
+	/* '@'.. */ F_AT, B_LET, B_LET, B_LET, B_LET, B_LET, B_LET, B_LET,
+	B_LET, B_LET, B_LET, B_LET, B_LET, B_LET, B_LET, B_LET,
+	/* 'P'.. */ B_LET, B_LET, B_LET, B_LET, B_LET, B_LET, B_LET, B_LET,
+	B_LET, B_LET, B_LET, F_DELIM, 0, F_DELIM, 0, B_SP,
+	/* '`'.. */ B_SP, B_LET, B_LET, B_LET, B_LET, B_LET, B_LET, B_LET,
+	B_LET, B_LET, B_LET, B_LET, B_LET, B_LET, B_LET, B_LET,
+	/* 'p'.. */ B_LET, B_LET, B_LET, B_LET, B_LET, B_LET, B_LET, B_LET,
+	B_LET, B_LET, B_LET, 0, 0, 0, 0, 0,
+#define R16 B_LET, B_LET, B_LET, B_LET, B_LET, B_LET, B_LET, B_LET, \
+	B_LET, B_LET, B_LET, B_LET, B_LET, B_LET, B_LET, B_LET
+	R16, R16, R16, R16, R16, R16, R16, R16
+#undef R16
+};
+
+/*
+ * Feed the phrase matches ending at the state just entered (fed = bytes
+ * fed so far, including this one) into the tag set.
+ */
+static void
+record_matches(bs_scan *sc, bs_tokstate *tok, unsigned state, size_t fed,
+			   const uint8_t *ring, uint8_t *pend_tag, size_t *pend_start,
+			   int *npend)
 {
-	switch (c)
+	for (uint16_t o = bs_ac_outidx[state]; bs_ac_outs[o] != 0xFFFF; o++)
 	{
-		case ' ':
-		case '\t':
-		case '\n':
-		case '\r':
-		case '<':
-		case '>':
-		case '(':
-		case ')':
-		case '[':
-		case ']':
-		case ',':
-		case ';':
-		case '"':
-			return true;
-		default:
-			return false;
+		unsigned	pid = bs_ac_outs[o];
+		unsigned	plen = bs_ac_pat[pid].len;
+		unsigned	tag = bs_ac_pat[pid].tag;
+
+		if (tag_has(sc, tag))
+			continue;
+		/* left word boundary: the byte before the phrase */
+		if ((bs_ac_pat[pid].bound & 1) && fed > plen &&
+			ring[(fed - plen - 1) & 63] >= BS_AC_CLASS_ALNUM)
+			continue;
+		/* right word boundary: decided by the next byte */
+		if (bs_ac_pat[pid].bound & 2)
+		{
+			if (*npend < BS_PENDING_MAX)
+			{
+				pend_tag[*npend] = (uint8_t) tag;
+				pend_start[(*npend)++] = fed - plen;
+			}
+			continue;
+		}
+		commit_match(sc, tok, tag, fed - plen);
 	}
 }
 
 static void
 scan_text(const unsigned char *text, size_t len, bs_scan *sc)
 {
-	unsigned	state = 0;
+	unsigned	state = 0;		/* DFA state << 1 | output flag */
 	uint8_t		ring[64];		/* classes of the last 64 bytes fed */
 	size_t		fed = 0;
 	bool		prev_space = true;	/* start as if after a space */
@@ -352,8 +401,9 @@ scan_text(const unsigned char *text, size_t len, bs_scan *sc)
 	uint8_t		pend_tag[BS_PENDING_MAX];
 	size_t		pend_start[BS_PENDING_MAX];
 	int			npend = 0;
+	unsigned	seen = 0;		/* OR of the flags of all bytes */
 	bs_tokstate tok;
-	size_t		i = 0;
+	size_t		i;
 
 	if (len > BS_SMTP_SCAN_MAX)
 		len = BS_SMTP_SCAN_MAX;
@@ -362,57 +412,50 @@ scan_text(const unsigned char *text, size_t len, bs_scan *sc)
 	tok.has_at = false;
 	tok.n = 0;
 
-	while (i < len)
+	for (i = 0; i < len; i++)
 	{
 		unsigned char c = text[i];
+		unsigned	f = bs_byte_flags[c];
 		unsigned	cls = bs_ac_class[c];
-		uint16_t	o;
 
-		if (c == '@')
-			tok.has_at = true;
-		else if (is_token_delim(c))
-			end_token(sc, &tok, fed);
-
-		if (cls == BS_AC_CLASS_SPACE)
+		seen |= f;
+		if (f & F_SLOW)
 		{
-			if (c == '\n' || c == '\r')
+			if (f & F_AT)
+				tok.has_at = true;
+			if (f & F_DELIM)
+				end_token(sc, &tok, fed);
+			if (f & F_NEWLINE)
 				line_start = true;
-			if (prev_space)
+			if (f & F_SPACE)
 			{
-				i++;
-				continue;
+				if (prev_space)
+					continue;
+				prev_space = true;
+				goto feed;
 			}
-			prev_space = true;
-		}
-		else
-		{
-			/* A number at the start of a token: codes, continuations. */
-			if (is_digit(c) &&
+			/* a number at the start of a token: codes, continuations */
+			if ((f & F_DIGIT) &&
 				(i == 0 || (!is_alnum(text[i - 1]) && text[i - 1] != '.')))
 			{
 				size_t		skip = scan_number(text, i, len, line_start, sc);
 
 				if (skip > 0)
 				{
-					/* feed nothing for the prefix; it acts as a space */
+					/* the prefix acts as one space */
 					line_start = false;
-					i += skip;
-					if (!prev_space)
-					{
-						c = ' ';
-						cls = BS_AC_CLASS_SPACE;
-						prev_space = true;
-						goto feed;
-					}
-					continue;
+					i += skip - 1;
+					if (prev_space)
+						continue;
+					prev_space = true;
+					cls = BS_AC_CLASS_SPACE;
+					goto feed;
 				}
 			}
-			if (!sc->has_text && (cls >= BS_AC_CLASS_ALNUM && !is_digit(c)))
-				sc->has_text = true;
-			prev_space = false;
-			line_start = false;
 		}
-		i++;
+		prev_space = false;
+		line_start = false;
+
 feed:
 		/* settle right-boundary matches waiting for this byte */
 		if (npend > 0)
@@ -423,39 +466,17 @@ feed:
 			npend = 0;
 		}
 
-		state = bs_ac_delta[state][cls];
+		state = bs_ac_delta[state >> 1][cls];
 		ring[fed & 63] = (uint8_t) cls;
 		fed++;
-
-		if ((o = bs_ac_outidx[state]) != 0)
-		{
-			for (; bs_ac_outs[o] != 0xFFFF; o++)
-			{
-				unsigned	pid = bs_ac_outs[o];
-				unsigned	plen = bs_ac_pat[pid].len;
-				unsigned	tag = bs_ac_pat[pid].tag;
-
-				if (tag_has(sc, tag))
-					continue;
-				if ((bs_ac_pat[pid].bound & 1) && fed > plen &&
-					ring[(fed - plen - 1) & 63] >= BS_AC_CLASS_ALNUM)
-					continue;
-				if (bs_ac_pat[pid].bound & 2)
-				{
-					if (npend < BS_PENDING_MAX)
-					{
-						pend_tag[npend] = (uint8_t) tag;
-						pend_start[npend++] = fed - plen;
-					}
-					continue;
-				}
-				commit_match(sc, &tok, tag, fed - plen);
-			}
-		}
+		if (state & 1)
+			record_matches(sc, &tok, state >> 1, fed, ring, pend_tag,
+						   pend_start, &npend);
 	}
 	for (int k = 0; k < npend; k++)
 		commit_match(sc, &tok, pend_tag[k], pend_start[k]);
 	end_token(sc, &tok, fed);
+	sc->has_text = (seen & F_LETTER) != 0;
 }
 
 /* ----------------------------------------------------------------

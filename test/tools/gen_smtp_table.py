@@ -38,6 +38,7 @@ TAGS = [
 	("TOO_MANY_CONN", "TOO_MANY_CONNECTIONS", 2),
 	("RATE_LIMITED", "RATE_LIMITED", 2),
 	("GREYLIST", "ON_HOLD", 2),
+	("REJECTED", "REJECTED", 2),
 	("NETWORK_ERROR", "NETWORK_ERROR", 2),
 	("HOST_UNKNOWN", "HOST_UNKNOWN", 2),
 	("SPAM", "SPAM_DETECTED", 2),
@@ -52,7 +53,6 @@ TAGS = [
 	("MESSAGE_TOO_BIG", "MESSAGE_TOO_BIG", 2),
 	("MAILBOX_DISABLED", "MAILBOX_DISABLED", 2),
 	("HAS_MOVED", "HAS_MOVED", 2),
-	("REJECTED", "REJECTED", 2),
 	("FILTERED", "FILTERED", 2),
 	("USER_UNKNOWN", "USER_UNKNOWN", 2),
 	("FAILED_STARTTLS", "FAILED_STARTTLS", 2),
@@ -184,7 +184,7 @@ PHRASES = {
 	],
 	"MAILER_ERROR": [
 		"pipe to |", "procmail", "command died", "mailer error", "local mailer",
-		"x unix", "operating system error", "unknown mailer", "delivery program",
+		"operating system error", "unknown mailer", "delivery program",
 		"exit code",
 	],
 	"EXCEED_LIMIT": [
@@ -344,7 +344,7 @@ PHRASES = {
 	"SECURITY_W": ["access denied", "security", "not authorized",
 		"unauthenticated", "authentication failed"],
 	"SYSTEM_ERROR_W": ["transaction failed"],
-	"MAILER_ERROR_W": ["mailer", "child status"],
+	"MAILER_ERROR_W": ["mailer", "child status", "x unix"],
 	"SYNTAX_W": ["bad sequence of commands", "syntax"],
 	"EXPIRED_W": ["queue too long", "delayed", "still undelivered", "giving up", "retry", "expired"],
 	"CUE_DATA": [
@@ -532,9 +532,14 @@ def main():
 	for i in range(0, n, 16):
 		w("\t" + ", ".join("%d" % c for c in outidx[i:i + 16]) + ",\n")
 	w("};\n\n")
+	# Transitions carry the target's "has output" flag in the low bit, so the
+	# scanner needs one load per byte: entry = target << 1 | has_output.
+	if 2 * n >= 65536:
+		sys.exit("too many states for 15-bit state numbers")
+	w("/* entry = next state << 1 | (next state has phrases ending there) */\n")
 	w("static const uint16_t bs_ac_delta[BS_AC_NSTATES][BS_AC_NCLASSES] = {\n")
 	for s in range(n):
-		w("\t{" + ",".join("%d" % c for c in delta[s]) + "},\n")
+		w("\t{" + ",".join("%d" % (c << 1 | (1 if outs[c] else 0)) for c in delta[s]) + "},\n")
 	w("};\n\n#endif\t\t\t\t\t\t\t/* BS_SMTP_TABLE_H */\n")
 
 
