@@ -825,6 +825,22 @@ have_row(rp_state *st, int first, const char *a, size_t n)
 	return false;
 }
 
+/* Does the address in field value b also appear in field value a? */
+static bool
+same_address(const char *a, const char *b)
+{
+	size_t		pos = 0,
+				s,
+				n;
+	char		tmp[256];
+
+	if (!next_address(b, strlen(b), &pos, &s, &n) || n >= sizeof(tmp))
+		return false;
+	memcpy(tmp, b + s, n);
+	tmp[n] = '\0';
+	return find_ci(a, strlen(a), tmp) != NULL;
+}
+
 /* ----------------------------------------------------------------------
  * RFC 3464 delivery status
  * ----------------------------------------------------------------------
@@ -929,7 +945,7 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 				if (cur < 0 || (fin && recs[cur].final_rcpt) ||
 					(!fin && (recs[cur].orig_rcpt ||
 							  (recs[cur].final_rcpt &&
-							   (recs[cur].action || recs[cur].status)))))
+							   !same_address(recs[cur].final_rcpt, v)))))
 				{
 					if (nrec >= MAX_DSN_RECS)
 						break;
@@ -1401,6 +1417,27 @@ take_original(rp_state *st, bs_header *h, int nh)
 		add_exclude(st, from->value);
 }
 
+/* Does the text hold an SMTP reply code ("550 ", "550-") or a status "5.1.1"? */
+static bool
+has_reply_code(const char *t, size_t n)
+{
+	for (size_t i = 0; i + 3 <= n; i++)
+	{
+		bool		start = (i == 0 || !is_alnum((unsigned char) t[i - 1]));
+
+		if (!start || (t[i] != '4' && t[i] != '5'))
+			continue;
+		if (i + 3 <= n && t[i + 1] >= '0' && t[i + 1] <= '9' &&
+			t[i + 2] >= '0' && t[i + 2] <= '9' &&
+			(i + 3 == n || t[i + 3] == ' ' || t[i + 3] == '-'))
+			return true;
+		if (i + 4 < n + 0 && t[i + 1] == '.' && t[i + 2] >= '0' && t[i + 2] <= '9' &&
+			t[i + 3] == '.' && t[i + 4] >= '0' && t[i + 4] <= '9')
+			return true;
+	}
+	return false;
+}
+
 /* A recipient found in a plain-text bounce. */
 typedef struct native_rcpt
 {
@@ -1560,17 +1597,43 @@ parse_native(rp_state *st, const char *text, size_t len, const char *failed_hdr)
 		const char *seg = rc[i].seg;
 		const char *seg_end = region_end;
 
-		/* the segment ends where the next recipient's line starts */
-		for (int j = i + 1; j < nrc; j++)
-			if (rc[j].seg != seg)
-			{
-				seg_end = rc[j].seg;
-				break;
-			}
 		if (seg == NULL)
-		{
 			seg = text;
-			seg_end = region_end;
+		else
+		{
+			/* the segment ends at the next line naming another recipient */
+			const char *q = seg + line_len(seg, region_end);
+
+			while (q < region_end)
+			{
+				size_t		n;
+				size_t		pos = 0,
+							s,
+							al;
+				bool		other = false;
+
+				q++;
+				n = line_len(q, region_end);
+				while (!other && next_address(q, n, &pos, &s, &al))
+					for (int j = 0; j < nrc; j++)
+						if (j != i && addr_eq(rc[j].addr, rc[j].alen, q + s, al))
+							other = true;
+				if (other)
+				{
+					seg_end = q;
+					break;
+				}
+				q += n;
+			}
+			/*
+			 * One recipient whose lines carry no reply code: the reason is
+			 * told elsewhere in the text (often above the address).
+			 */
+			if (nrc == 1 && !has_reply_code(seg, (size_t) (seg_end - seg)))
+			{
+				seg = text;
+				seg_end = region_end;
+			}
 		}
 		if (add_row(st, rc[i].addr, rc[i].alen, BS_KIND_BOUNCE, seg,
 					(size_t) (seg_end - seg), NULL, NULL, text,
