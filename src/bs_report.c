@@ -56,6 +56,8 @@ typedef struct rp_state
 	const char *exclude[MAX_EXCLUDE];
 	int			nexclude;
 	const char *from_domain;	/* domain of the report's From, or NULL */
+	const char *diag_type;		/* Diagnostic-Code type other than smtp, for
+								 * the row being added; else NULL */
 } rp_state;
 
 static int
@@ -770,7 +772,25 @@ add_row(rp_state *st, const char *rcpt, size_t rlen, bs_kind kind,
 			ctx.status = stbuf;
 			ctx.status_len = strlen(stbuf);
 		}
-		bs_smtp_classify(d, strlen(d), &ctx, &res);
+		/*
+		 * A Diagnostic-Code of a type other than smtp ("X-Unix; 77",
+		 * "X-Postfix; ...") is classified with its type: the type says a
+		 * local mailer or the MTA itself wrote it.
+		 */
+		if (st->diag_type && d[0])
+		{
+			char	   *full = bs_alloc_bytes(st->a, strlen(st->diag_type) + strlen(d) + 3);
+
+			if (full == NULL)
+			{
+				st->oom = true;
+				return NULL;
+			}
+			sprintf(full, "%s; %s", st->diag_type, d);
+			bs_smtp_classify(full, strlen(full), &ctx, &res);
+		}
+		else
+			bs_smtp_classify(d, strlen(d), &ctx, &res);
 		r->type = res.type;
 		r->reason = res.reason;
 		r->reply_code = res.reply_code;
@@ -1051,8 +1071,17 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 		}
 		if (have_row(st, first_row, rcpt, strlen(rcpt)))
 			continue;
+		st->diag_type = NULL;
+		if (r->diag && diag && diag != r->diag && !prefix_ci(r->diag, strlen(r->diag), "smtp"))
+		{
+			const char *semi = strchr(r->diag, ';');
+
+			if (semi)
+				st->diag_type = dup_n(st, r->diag, (size_t) (semi - r->diag));
+		}
 		row = add_row(st, rcpt, strlen(rcpt), kind, diag, dlen, r->status,
 					  after_type(r->remote_mta), human, hlen);
+		st->diag_type = NULL;
 		if (row == NULL)
 			continue;
 		added++;
