@@ -138,12 +138,27 @@ match_mask_ci(const char *hay, size_t len, const char *const *pats, int npat)
 		{
 			const char *p = pats[k];
 			size_t		j = 1;
+			size_t		h = i + 1;
 
 			if ((unsigned char) p[0] != c || (found & ((uint64_t) 1 << k)))
 				continue;
-			while (p[j] && i + j < len &&
-				   lower((unsigned char) hay[i + j]) == (unsigned char) p[j])
-				j++;
+			/* a space in a pattern matches any run of blanks and line ends */
+			while (p[j] && h < len)
+			{
+				if (p[j] == ' ' && is_space((unsigned char) hay[h]))
+				{
+					while (h < len && is_space((unsigned char) hay[h]))
+						h++;
+					j++;
+				}
+				else if (lower((unsigned char) hay[h]) == (unsigned char) p[j])
+				{
+					h++;
+					j++;
+				}
+				else
+					break;
+			}
 			if (p[j] == '\0')
 				found |= (uint64_t) 1 << k;
 		}
@@ -893,6 +908,40 @@ after_type(const char *v)
 }
 
 /*
+ * The lines of human[0..hlen) about address a: from the line naming it up
+ * to the next blank line (at most 8 lines).  NULL when a is not there.
+ */
+static const char *
+human_paragraph(const char *human, size_t hlen, const char *a, size_t *plen)
+{
+	const char *hit = find_ci(human, hlen, a);
+	const char *e = human + hlen;
+	const char *p;
+	int			lines = 0;
+
+	if (hit == NULL)
+		return NULL;
+	while (hit > human && hit[-1] != '\n')
+		hit--;
+	p = hit;
+	while (p < e && lines < 8)
+	{
+		size_t		n = line_len(p, e);
+
+		p += n;
+		if (p < e)
+			p++;
+		lines++;
+		if (p < e && *p == '\n' && lines > 1)
+			break;
+		if (p < e && *p == '\n')
+			p++;
+	}
+	*plen = (size_t) (p - hit);
+	return hit;
+}
+
+/*
  * Parse DSN fields in text[0..len) and add one row per recipient block.
  * human is the human-readable part (for diagnostics a block lacks).
  * Returns the number of rows added.
@@ -1019,6 +1068,8 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 		size_t		dlen = diag ? strlen(diag) : 0;
 		bs_report_row *row;
 		int64_t		t;
+		const char *para;
+		size_t		plen = 0;
 
 		if (rcpt == NULL)
 			continue;
@@ -1033,41 +1084,15 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 			kind = BS_KIND_DELIVERY;
 
 		/*
-		 * No Diagnostic-Code: the human-readable part usually says why, next
-		 * to the address.
+		 * The human-readable part's paragraph about this address: the
+		 * diagnostic when the block has no Diagnostic-Code, and where the
+		 * SMTP command is looked for ("in reply to RCPT TO command").
 		 */
-		if ((diag == NULL || dlen == 0) && human && kind == BS_KIND_BOUNCE)
+		para = human ? human_paragraph(human, hlen, rcpt, &plen) : NULL;
+		if ((diag == NULL || dlen == 0) && para && kind == BS_KIND_BOUNCE)
 		{
-			const char *hit = find_ci(human, hlen, rcpt);
-
-			if (hit)
-			{
-				const char *e = human + hlen;
-				const char *p;
-				int			lines = 0;
-
-				/* from the start of the address's line */
-				while (hit > human && hit[-1] != '\n')
-					hit--;
-				p = hit;
-
-				/* the address's line and the lines up to a blank one */
-				while (p < e && lines < 8)
-				{
-					size_t		n = line_len(p, e);
-
-					p += n;
-					if (p < e)
-						p++;
-					lines++;
-					if (p < e && *p == '\n' && lines > 1)
-						break;
-					if (p < e && *p == '\n')
-						p++;
-				}
-				diag = hit;
-				dlen = (size_t) (p - hit);
-			}
+			diag = para;
+			dlen = plen;
 		}
 		if (have_row(st, first_row, rcpt, strlen(rcpt)))
 			continue;
@@ -1080,7 +1105,8 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 				st->diag_type = dup_n(st, r->diag, (size_t) (semi - r->diag));
 		}
 		row = add_row(st, rcpt, strlen(rcpt), kind, diag, dlen, r->status,
-					  after_type(r->remote_mta), human, hlen);
+					  after_type(r->remote_mta), para ? para : human,
+					  para ? plen : hlen);
 		st->diag_type = NULL;
 		if (row == NULL)
 			continue;

@@ -130,6 +130,10 @@ def main():
             hard = mine['type'] == 'permanent'
             hs_n += 1
             hs_ok += (hard == (rec['hardbounce'] == '1'))
+            if VERBOSE and hard != (rec['hardbounce'] == '1'):
+                misses.append((sample, rec['recipient'], 'hard/soft: want %s got %s (%s)'
+                               % ('hard' if rec['hardbounce'] == '1' else 'soft', mine['type'],
+                                  mine['reason']), mine['diagnostic'][:300]))
             reason_n += 1
             want = SISIMAI_TO_API.get(rec['reason'], rec['reason'])
             if mine['reason'] == want:
