@@ -1130,54 +1130,70 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
  * ----------------------------------------------------------------------
  */
 
+/* Add one complaint row for the recipient text who (an address or not). */
+static bs_report_row *
+add_complaint(rp_state *st, const char *who, const char *ftype,
+			  const char *arrival)
+{
+	size_t		pos = 0,
+				s,
+				n;
+	char	   *c = clean_recipient(st, who);
+	bs_report_row *row;
+	int64_t		t;
+
+	if (c == NULL)
+		return NULL;
+	if (!next_address(c, strlen(c), &pos, &s, &n))
+	{
+		/* "Undisclosed recipients": a row all the same (recipient NULL in SQL) */
+		s = 0;
+		n = strlen(c);
+	}
+	row = add_row(st, c + s, n, BS_KIND_COMPLAINT, NULL, 0, NULL, NULL, NULL, 0);
+	if (row == NULL)
+		return NULL;
+	row->feedback_type = clean_text(st, ftype ? ftype : "abuse", strlen(ftype ? ftype : "abuse"), 64);
+	if (arrival && bs_parse_date(arrival, strlen(arrival), &t))
+	{
+		row->has_time = true;
+		row->occurred_at = t;
+	}
+	return row;
+}
+
+/*
+ * An RFC 5965 feedback report: one complaint row per Original-Rcpt-To, else
+ * for the To: of the returned message.
+ */
 static int
 parse_arf(rp_state *st, const char *text, size_t len)
 {
 	bs_header  *h;
 	int			nh;
 	const bs_header *ft,
-			   *rcpt,
 			   *arr;
-	bs_report_row *row;
-	char	   *ftype = NULL;
-	const char *who;
-	int64_t		t;
+	const char *ftype = NULL;
+	int			added = 0;
 
 	bs_mime_parse_headers(text, len, st->a, &h, &nh);
 	ft = bs_mime_header(h, nh, "Feedback-Type");
-	rcpt = bs_mime_header(h, nh, "Original-Rcpt-To");
 	arr = bs_mime_header(h, nh, "Arrival-Date");
 	if (arr == NULL)
 		arr = bs_mime_header(h, nh, "Received-Date");
-	who = rcpt ? rcpt->value : st->orig_to;
-	if (who == NULL)
-		return 0;
 	if (ft)
-		ftype = clean_text(st, ft->value, ft->value_len, 64);
-	{
-		size_t		pos = 0,
-					s,
-					n;
-		char	   *c = clean_recipient(st, who);
-
-		if (c == NULL)
-			return 0;
-		if (!next_address(c, strlen(c), &pos, &s, &n))
+		ftype = ft->value;
+	for (int i = 0; i < nh && !st->oom; i++)
+		if (h[i].name_len == 16 && prefix_ci(h[i].name, 16, "Original-Rcpt-To"))
 		{
-			s = 0;
-			n = strlen(c);
+			if (!have_row(st, 0, h[i].value, h[i].value_len) &&
+				add_complaint(st, h[i].value, ftype, arr ? arr->value : NULL))
+				added++;
 		}
-		row = add_row(st, c + s, n, BS_KIND_COMPLAINT, NULL, 0, NULL, NULL, NULL, 0);
-	}
-	if (row == NULL)
-		return 0;
-	row->feedback_type = ftype ? ftype : clean_text(st, "abuse", 5, 64);
-	if (arr && bs_parse_date(arr->value, arr->value_len, &t))
-	{
-		row->has_time = true;
-		row->occurred_at = t;
-	}
-	return 1;
+	if (added == 0 && st->orig_to &&
+		add_complaint(st, st->orig_to, ftype, arr ? arr->value : NULL))
+		added++;
+	return added;
 }
 
 /* ----------------------------------------------------------------------
@@ -1754,6 +1770,7 @@ parse_message(rp_state *st, const char *data, size_t len)
 	const char *human = NULL;
 	size_t		hlen = 0;
 	int			added = 0;
+	const char *orig_rcpt_hint = NULL;
 
 	st->orig_msgid = NULL;
 	st->orig_to = NULL;
@@ -1807,10 +1824,16 @@ parse_message(rp_state *st, const char *data, size_t len)
 
 		if (p->is_message && p->in_enclosed)
 		{
+			const bs_header *hint = bs_mime_header(p->headers, p->nheaders,
+												   "X-HmXmrOriginalRecipient");
+
+			if (hint)
+				orig_rcpt_hint = hint->value;
 			take_original(st, p->headers, p->nheaders);
 			break;
 		}
-		if (strcmp(p->ctype, "text/rfc822-headers") == 0 && !p->in_enclosed)
+		if ((strcmp(p->ctype, "text/rfc822-headers") == 0 ||
+			 strcmp(p->ctype, "text/rfc822-header") == 0) && !p->in_enclosed)
 		{
 			bs_header  *hh;
 			int			nh;
@@ -1829,7 +1852,7 @@ parse_message(rp_state *st, const char *data, size_t len)
 		if (p->in_enclosed || p->is_multipart)
 			continue;
 		if (strcmp(p->ctype, "text/plain") == 0 || (human == NULL && strncmp(p->ctype, "text/", 5) == 0 &&
-													strcmp(p->ctype, "text/rfc822-headers") != 0))
+													strncmp(p->ctype, "text/rfc822-header", 18) != 0))
 		{
 			if (human == NULL || strcmp(p->ctype, "text/plain") == 0)
 			{
@@ -1885,6 +1908,22 @@ parse_message(rp_state *st, const char *data, size_t len)
 	}
 	if (added)
 		return;
+
+	/*
+	 * A complaint forwarded without the ARF part ("complaint about message
+	 * from ..." with the message attached): the message's recipient.
+	 */
+	{
+		const bs_header *subj = bs_mime_header(top->headers, top->nheaders, "Subject");
+
+		if (subj && (find_ci(subj->value, subj->value_len, "complaint") ||
+					 find_ci(subj->value, subj->value_len, "abuse report")) &&
+			(orig_rcpt_hint || st->orig_to))
+		{
+			if (add_complaint(st, orig_rcpt_hint ? orig_rcpt_hint : st->orig_to, NULL, NULL))
+				return;
+		}
+	}
 
 	/* 3. Amazon SES via SNS */
 	if (human && find_ci(human, hlen < 200 ? hlen : 200, "\"notificationType\""))

@@ -115,7 +115,9 @@ def main():
                 continue
             total += 1
             mine = None
-            if rec['recipient']:
+            # synthetic "...@libsisimai.org.invalid" recipients (the mail names
+            # none) match by position, as empty ones do
+            if rec['recipient'] and not rec['recipient'].endswith('.invalid'):
                 for r in ours:
                     if norm(r['recipient']) == norm(rec['recipient']):
                         mine = r
@@ -219,16 +221,17 @@ def main():
         return (r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime,
                 time.perf_counter() - w0)
 
-    cpu, wall = timed([DRIVER, '-q', '-r', str(reps)] + eml)
+    # best of three runs each: the machine is shared
+    cpu, wall = min(timed([DRIVER, '-q', '-r', str(reps)] + eml) for _ in range(3))
     ours_rate = len(eml) * reps / cpu
-    print('  speed: %.0f msgs/s CPU (%.0f wall) (%d files x %d)'
+    print('  speed: %.0f msgs/s CPU (%.0f wall) (%d files x %d, best of 3)'
           % (ours_rate, len(eml) * reps / wall, len(eml), reps))
     perl = ('use Sisimai; my $n = 0; for my $f (@ARGV) { my $v = Sisimai->make($f, delivered => 1); '
             '$n += scalar @$v if $v } print "$n\\n";')
     try:
-        cpu, wall = timed(['perl', '-e', perl] + eml)
+        cpu, wall = min(timed(['perl', '-e', perl] + eml) for _ in range(3))
         sis_rate = len(eml) / cpu
-        print('  Sisimai 4.25: %.0f msgs/s CPU (%.0f wall); ratio %.0fx (CPU time)'
+        print('  Sisimai 4.25: %.0f msgs/s CPU (%.0f wall, best of 3); ratio %.0fx (CPU time)'
               % (sis_rate, len(eml) / wall, ours_rate / sis_rate))
     except (OSError, subprocess.CalledProcessError):
         print('  Sisimai not installed (apt-get install -y libsisimai-perl): no ratio')
