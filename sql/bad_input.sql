@@ -114,6 +114,21 @@ INSERT INTO cases (what, stmt) VALUES
   ('suppressions: not normalized',    $$INSERT INTO bounce_suppress.suppressions (project, address) VALUES ('bad_input', '<a@example.com>')$$),
   ('suppressions: unknown reason',    $$INSERT INTO bounce_suppress.suppressions (project, address, reason) VALUES ('bad_input', 'a@example.com', 'spam')$$),
   ('suppressions: empty project',     $$INSERT INTO bounce_suppress.suppressions (project, address) VALUES ('', 'a@example.com')$$),
+  -- ingest_webhook: a call wrong as a whole fails; a bad event in a batch
+  -- is set aside in webhook_rejects (with a WARNING) and the rest is kept
+  ('webhook: unknown provider',       $$SELECT count(*) FROM bounce_suppress.ingest_webhook('nope', '{}', 'bad_input')$$),
+  ('webhook: NULL provider',          $$SELECT count(*) FROM bounce_suppress.ingest_webhook(NULL, '{}', 'bad_input')$$),
+  ('webhook: empty provider',         $$SELECT count(*) FROM bounce_suppress.ingest_webhook('', '{}', 'bad_input')$$),
+  ('webhook: NULL payload',           $$SELECT count(*) FROM bounce_suppress.ingest_webhook('sendgrid', NULL, 'bad_input')$$),
+  ('webhook: payload a number',       $$SELECT count(*) FROM bounce_suppress.ingest_webhook('ses', '42', 'bad_input')$$),
+  ('webhook: payload a string',       $$SELECT count(*) FROM bounce_suppress.ingest_webhook('mailgun', '"bounce"', 'bad_input')$$),
+  ('webhook: payload JSON null',      $$SELECT count(*) FROM bounce_suppress.ingest_webhook('postmark', 'null', 'bad_input')$$),
+  ('webhook: not JSON at all',        $$SELECT count(*) FROM bounce_suppress.ingest_webhook('sendgrid', '[{"event": "bounce"', 'bad_input')$$),
+  ('webhook: NULL project',           $$SELECT count(*) FROM bounce_suppress.ingest_webhook('sendgrid', '[]', NULL)$$),
+  ('webhook: empty array',            $$SELECT count(*) FROM bounce_suppress.ingest_webhook('sendgrid', '[]', 'bad_input')$$),
+  ('webhook: email is a number',      $$SELECT count(*) FROM bounce_suppress.ingest_webhook('sendgrid', '[{"event": "bounce", "email": 42, "sg_event_id": "bad-1"}]', 'bad_input')$$),
+  ('webhook: no recipient',           $$SELECT count(*) FROM bounce_suppress.ingest_webhook('sendgrid', '[{"event": "bounce", "sg_event_id": "bad-2"}]', 'bad_input')$$),
+  ('webhook: array of numbers',       $$SELECT count(*) FROM bounce_suppress.ingest_webhook('sendgrid', '[1, 2]', 'bad_input')$$),
   -- where the API answers NULL instead of failing
   ('normalize_address: 1 MB',         $$SELECT bounce_suppress.normalize_address(repeat('z', 1048576))$$),
   ('is_suppressed: 1 MB',             $$SELECT bounce_suppress.is_suppressed(repeat('z', 1048576) || '@example.com', 'bad_input')$$),
@@ -123,6 +138,10 @@ INSERT INTO cases (what, stmt) VALUES
 
 CREATE TEMP TABLE results AS SELECT n, what, pg_temp.try(stmt) AS result FROM cases;
 SELECT n, what, result FROM results ORDER BY n;
+
+-- the bad webhook events were set aside, once each
+SELECT provider, sqlstate, left(error, 60) AS error FROM bounce_suppress.webhook_rejects
+ WHERE project = 'bad_input' ORDER BY provider, error;
 
 -- nothing of the failed calls was kept, and no setting leaked
 SELECT (SELECT counts FROM before) = pg_temp.counts() AS nothing_kept;
@@ -143,3 +162,4 @@ SELECT count(*) AS cases, count(*) FILTER (WHERE result NOT LIKE 'ok:%') AS erro
 DELETE FROM bounce_suppress.suppressions WHERE project = 'bad_input';
 DELETE FROM bounce_suppress.suppression_log WHERE project = 'bad_input';
 DELETE FROM bounce_suppress.events WHERE project = 'bad_input';
+DELETE FROM bounce_suppress.webhook_rejects WHERE project = 'bad_input';
