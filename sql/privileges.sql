@@ -22,8 +22,17 @@
 --                TO bounce_ingest;
 --              GRANT SELECT, INSERT ON bounce_suppress.events TO bounce_ingest;
 --              GRANT USAGE ON SEQUENCE bounce_suppress.events_id_seq TO bounce_ingest;
---            (and, once it exists, EXECUTE on ingest_webhook(text, jsonb, text)
---            plus what it writes besides events: webhook_rejects.)
+--            and for webhooks (ingest_webhook runs as its caller, and so
+--            do its internal helpers _webhook_*, which are not PUBLIC's):
+--              GRANT EXECUTE ON FUNCTION bounce_suppress.ingest_webhook(text, jsonb, text) TO bounce_ingest;
+--              DO $$ DECLARE f regprocedure; BEGIN
+--                FOR f IN SELECT p.oid FROM pg_proc p
+--                          WHERE p.pronamespace = 'bounce_suppress'::regnamespace
+--                            AND p.proname LIKE '\_webhook\_%' LOOP
+--                  EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO bounce_ingest', f);
+--                END LOOP; END $$;
+--              GRANT SELECT, INSERT ON bounce_suppress.webhook_rejects TO bounce_ingest;
+--              GRANT USAGE ON SEQUENCE bounce_suppress.webhook_rejects_id_seq TO bounce_ingest;
 --   admin    everything ingest may, plus managing suppressions, policies
 --            and the send counter, and reading the log:
 --              CREATE ROLE bounce_admin NOLOGIN IN ROLE bounce_ingest;
@@ -73,6 +82,15 @@ GRANT EXECUTE ON FUNCTION
   TO regress_bs_ingest;
 GRANT SELECT, INSERT ON bounce_suppress.events TO regress_bs_ingest;
 GRANT USAGE ON SEQUENCE bounce_suppress.events_id_seq TO regress_bs_ingest;
+GRANT EXECUTE ON FUNCTION bounce_suppress.ingest_webhook(text, jsonb, text) TO regress_bs_ingest;
+DO $$ DECLARE f regprocedure; BEGIN
+  FOR f IN SELECT p.oid FROM pg_proc p
+            WHERE p.pronamespace = 'bounce_suppress'::regnamespace
+              AND p.proname LIKE '\_webhook\_%' LOOP
+    EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO regress_bs_ingest', f);
+  END LOOP; END $$;
+GRANT SELECT, INSERT ON bounce_suppress.webhook_rejects TO regress_bs_ingest;
+GRANT USAGE ON SEQUENCE bounce_suppress.webhook_rejects_id_seq TO regress_bs_ingest;
 
 GRANT EXECUTE ON FUNCTION
   bounce_suppress.suppress(text, text, timestamptz, text),
@@ -115,6 +133,11 @@ Status: 5.1.1
 Diagnostic-Code: smtp; 550 5.1.1 user unknown
 --b--
 ', 'privileges');
+-- a webhook batch: one good bounce, one event set aside
+SELECT count(*) AS webhook_events FROM bounce_suppress.ingest_webhook('sendgrid',
+  '[{"event": "bounce", "email": "hooked@example.com", "type": "bounce", "sg_event_id": "p1",
+     "reason": "550 5.1.1 user unknown"},
+    {"event": "bounce", "email": "nobody", "sg_event_id": "p2"}]', 'privileges');
 SELECT address, reason FROM bounce_suppress.suppressions WHERE project = 'privileges' ORDER BY address;
 SELECT bounce_suppress.is_suppressed('hard@example.com', 'privileges') AS hard_suppressed;
 
@@ -171,6 +194,7 @@ SELECT what, pg_temp.try(stmt) AS result
     (1, 'ingest_bounce',     $$SELECT bounce_suppress.ingest_bounce('x@example.com', 'permanent', project => 'privileges')$$),
     (2, 'ingest_complaint',  $$SELECT bounce_suppress.ingest_complaint('x@example.com', project => 'privileges')$$),
     (3, 'ingest_report',     $$SELECT count(*) FROM bounce_suppress.ingest_report('x', 'privileges')$$),
+    (3, 'ingest_webhook',    $$SELECT count(*) FROM bounce_suppress.ingest_webhook('ses', '{}', 'privileges')$$),
     (4, 'INSERT events',     $$INSERT INTO bounce_suppress.events (project, kind, address) VALUES ('privileges', 'delivery', 'x@example.com')$$),
     (5, 'SELECT events',     $$SELECT count(*) FROM bounce_suppress.events$$),
     (6, 'SELECT log',        $$SELECT count(*) FROM bounce_suppress.suppression_log$$),
@@ -188,5 +212,6 @@ DELETE FROM bounce_suppress.suppression_log WHERE project = 'privileges';
 DELETE FROM bounce_suppress.events WHERE project = 'privileges';
 DELETE FROM bounce_suppress.policies WHERE project = 'privileges';
 DELETE FROM bounce_suppress.sent_counts WHERE project = 'privileges';
+DELETE FROM bounce_suppress.webhook_rejects WHERE project = 'privileges';
 DROP OWNED BY regress_bs_ingest, regress_bs_admin, regress_bs_reader;
 DROP ROLE regress_bs_admin, regress_bs_ingest, regress_bs_reader;
