@@ -62,6 +62,14 @@ bs_mime_normalize_eol(const char *data, size_t len, const bs_alloc *a,
 	out = bs_alloc_bytes(a, len + 1);
 	if (out == NULL)
 		return NULL;
+	if (memchr(data, '\r', len) == NULL)
+	{
+		/* already LF-only: the common case */
+		memcpy(out, data, len);
+		out[len] = '\0';
+		*out_len = len;
+		return out;
+	}
 	for (size_t i = 0; i < len; i++)
 	{
 		char		c = data[i];
@@ -341,6 +349,22 @@ decode_words(const char *in, size_t len, const bs_alloc *a, size_t *olen)
 	return out;
 }
 
+/* Does s[0..n) contain "=?" (a possible RFC 2047 encoded word)? */
+static bool
+has_encoded_word(const char *s, size_t n)
+{
+	const char *p = s;
+	const char *end = s + n;
+
+	while (p < end && (p = memchr(p, '=', (size_t) (end - p))) != NULL)
+	{
+		if (p + 1 < end && p[1] == '?')
+			return true;
+		p++;
+	}
+	return false;
+}
+
 /* Unfold, decode and trim one header value in[0..len). */
 static char *
 header_value(const char *in, size_t len, const bs_alloc *a, size_t *olen)
@@ -364,6 +388,14 @@ header_value(const char *in, size_t len, const bs_alloc *a, size_t *olen)
 		s++;
 	while (o > s && is_wsp((unsigned char) buf[o - 1]))
 		o--;
+	if (!has_encoded_word(buf + s, o - s))
+	{
+		/* no encoded word: the trimmed copy is the value */
+		memmove(buf, buf + s, o - s);
+		buf[o - s] = '\0';
+		*olen = o - s;
+		return buf;
+	}
 	dec = decode_words(buf + s, o - s, a, olen);
 	return dec;
 }
