@@ -37,9 +37,18 @@ typedef struct dsn_rec
 	const char *last_attempt;
 } dsn_rec;
 
-#define MAX_DSN_RECS 256
+#define MAX_DSN_RECS BS_REPORT_MAX_ROWS
 #define MAX_EXCLUDE 16
 #define MAX_NATIVE_RCPTS 64
+/*
+ * Work bounds on huge texts: the human-readable text is searched in its
+ * first MAX_HUMAN_SCAN bytes, one recipient's segment is at most MAX_SEGMENT
+ * bytes and the SMTP command is looked for in at most MAX_CONTEXT bytes, so
+ * a 10 MB mail costs a few passes over its bytes, not one per recipient.
+ */
+#define MAX_HUMAN_SCAN (64 * 1024)
+#define MAX_SEGMENT (16 * 1024)
+#define MAX_CONTEXT (64 * 1024)
 
 /* State for parsing one report message. */
 typedef struct rp_state
@@ -770,7 +779,7 @@ add_row(rp_state *st, const char *rcpt, size_t rlen, bs_kind kind,
 		const char *cmd = find_command(d, strlen(d));
 
 		if (cmd == NULL && context)
-			cmd = find_command(context, clen);
+			cmd = find_command(context, clen < MAX_CONTEXT ? clen : MAX_CONTEXT);
 		memset(&ctx, 0, sizeof(ctx));
 		if (cmd)
 		{
@@ -914,7 +923,7 @@ after_type(const char *v)
 static const char *
 human_paragraph(const char *human, size_t hlen, const char *a, size_t *plen)
 {
-	const char *hit = find_ci(human, hlen, a);
+	const char *hit = find_ci(human, hlen < MAX_HUMAN_SCAN ? hlen : MAX_HUMAN_SCAN, a);
 	const char *e = human + hlen;
 	const char *p;
 	int			lines = 0;
@@ -1017,7 +1026,10 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 							   !same_address(recs[cur].final_rcpt, v)))))
 				{
 					if (nrec >= MAX_DSN_RECS)
+					{
+						st->out->truncated = true;
 						break;
+					}
 					cur = nrec++;
 					memset(&recs[cur], 0, sizeof(dsn_rec));
 				}
@@ -1037,7 +1049,10 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 				if (cur < 0)
 				{
 					if (nrec >= MAX_DSN_RECS)
+					{
+						st->out->truncated = true;
 						break;
+					}
 					cur = nrec++;
 					memset(&recs[cur], 0, sizeof(dsn_rec));
 				}
@@ -1675,7 +1690,9 @@ parse_native(rp_state *st, const char *text, size_t len, const char *failed_hdr)
 			/* the segment ends at the next line naming another recipient */
 			const char *q = seg + line_len(seg, region_end);
 
-			while (q < region_end)
+			if ((size_t) (region_end - seg) > MAX_SEGMENT)
+				seg_end = seg + MAX_SEGMENT;
+			while (q < seg_end)
 			{
 				size_t		n;
 				size_t		pos = 0,
@@ -1684,7 +1701,7 @@ parse_native(rp_state *st, const char *text, size_t len, const char *failed_hdr)
 				bool		other = false;
 
 				q++;
-				n = line_len(q, region_end);
+				n = line_len(q, seg_end);
 				while (!other && next_address(q, n, &pos, &s, &al))
 					for (int j = 0; j < nrc; j++)
 						if (j != i && addr_eq(rc[j].addr, rc[j].alen, q + s, al))
@@ -1703,9 +1720,11 @@ parse_native(rp_state *st, const char *text, size_t len, const char *failed_hdr)
 			if (nrc == 1 && !has_reply_code(seg, (size_t) (seg_end - seg)))
 			{
 				seg = text;
-				seg_end = region_end;
+				seg_end = (size_t) (region_end - text) > MAX_SEGMENT ? text + MAX_SEGMENT : region_end;
 			}
 		}
+		if ((size_t) (seg_end - seg) > MAX_SEGMENT)
+			seg_end = seg + MAX_SEGMENT;
 		if (add_row(st, rc[i].addr, rc[i].alen, BS_KIND_BOUNCE, seg,
 					(size_t) (seg_end - seg), NULL, NULL, text,
 					(size_t) (region_end - text)))
