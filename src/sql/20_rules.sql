@@ -27,6 +27,13 @@ LANGUAGE C;
 COMMENT ON FUNCTION @extschema@.events_before_insert() IS
   'Trigger: fills bounce_type, reason, reply_code and enhanced_status from the diagnostic, refuses occurred_at more than a day ahead';
 
+CREATE FUNCTION @extschema@.events_unseen(project text, address text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'events_unseen'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION @extschema@.events_unseen(text, text) IS
+  'For the rules trigger: has another transaction committed events of the address that the current snapshot does not see';
+
 CREATE FUNCTION @extschema@.events_apply_rules()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -72,6 +79,21 @@ BEGIN
                FROM new_events n
               WHERE n.received_at >= now() AND n.kind = 'bounce' AND n.bounce_type = 'transient'
               ORDER BY 1) l;
+    -- Under REPEATABLE READ or SERIALIZABLE the snapshot predates the lock,
+    -- so another transaction's committed soft bounces would go uncounted:
+    -- refuse as PostgreSQL does for a concurrent update, and let the client
+    -- retry.
+    IF current_setting('transaction_isolation') <> 'read committed'
+       AND EXISTS (SELECT 1
+                     FROM (SELECT DISTINCT n.project, n.address FROM new_events n
+                            WHERE n.received_at >= now() AND n.kind = 'bounce'
+                              AND n.bounce_type = 'transient') c
+                    WHERE @extschema@.events_unseen(c.project, c.address)) THEN
+      RAISE EXCEPTION 'could not serialize access due to concurrent soft bounces'
+        USING ERRCODE = '40001',
+              DETAIL = 'Another transaction added events for the same address after this transaction''s snapshot was taken.',
+              HINT = 'Retry the transaction.';
+    END IF;
 
     INSERT INTO @extschema@.suppressions AS s (project, address, reason, event_id, expires_at)
     SELECT c.project, c.address, 'soft_bounce_limit', k.last_id,

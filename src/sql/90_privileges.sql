@@ -25,6 +25,7 @@ REVOKE ALL ON FUNCTION
   @extschema@.health(text, timestamptz),
   @extschema@.events_before_insert(),
   @extschema@.events_apply_rules(),
+  @extschema@.events_unseen(text, text),
   @extschema@.suppressions_log_insert(),
   @extschema@.suppressions_log_update(),
   @extschema@.suppressions_log_delete(),
