@@ -920,18 +920,38 @@ after_type(const char *v)
  * The lines of human[0..hlen) about address a: from the line naming it up
  * to the next blank line (at most 8 lines).  NULL when a is not there.
  */
+static bool is_label_line(const char *p, size_t n);
+
 static const char *
 human_paragraph(const char *human, size_t hlen, const char *a, size_t *plen)
 {
-	const char *hit = find_ci(human, hlen < MAX_HUMAN_SCAN ? hlen : MAX_HUMAN_SCAN, a);
+	size_t		scan = hlen < MAX_HUMAN_SCAN ? hlen : MAX_HUMAN_SCAN;
 	const char *e = human + hlen;
+	const char *from = human;
+	const char *hit = NULL;
 	const char *p;
 	int			lines = 0;
 
+	/* the first mention that is not in a "To: ..." header listing */
+	while (from < human + scan)
+	{
+		const char *h = find_ci(from, (size_t) (human + scan - from), a);
+		const char *ls;
+
+		if (h == NULL)
+			break;
+		ls = h;
+		while (ls > human && ls[-1] != '\n')
+			ls--;
+		if (!is_label_line(ls, line_len(ls, e)))
+		{
+			hit = ls;
+			break;
+		}
+		from = h + 1;
+	}
 	if (hit == NULL)
 		return NULL;
-	while (hit > human && hit[-1] != '\n')
-		hit--;
 	p = hit;
 	while (p < e && lines < 8)
 	{
@@ -941,10 +961,26 @@ human_paragraph(const char *human, size_t hlen, const char *a, size_t *plen)
 		if (p < e)
 			p++;
 		lines++;
+		/* a blank line ends it, unless it follows the address's own line */
 		if (p < e && *p == '\n' && lines > 1)
 			break;
 		if (p < e && *p == '\n')
 			p++;
+		/* a line that starts with another address is another recipient's */
+		if (p < e)
+		{
+			size_t		m = line_len(p, e);
+			size_t		k = 0,
+						pos = 0,
+						s,
+						al;
+
+			while (k < m && (is_wsp((unsigned char) p[k]) || p[k] == '<'))
+				k++;
+			if (next_address(p, m, &pos, &s, &al) && s == k &&
+				!(al == strlen(a) && addr_eq(p + s, al, a, al)))
+				break;
+		}
 	}
 	*plen = (size_t) (p - hit);
 	return hit;
