@@ -55,7 +55,8 @@ SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
 SELECT obj_description('bounce_suppress.webhook_rejects'::regclass, 'pg_class') IS NOT NULL AS commented;
 SELECT c.relname FROM pg_extension e, unnest(e.extconfig) AS t(oid) JOIN pg_class c ON c.oid = t.oid
  WHERE e.extname = 'bounce_suppress' AND c.relname LIKE 'webhook%' ORDER BY 1;
--- PUBLIC may neither call it nor read the rejects
+-- PUBLIC may neither call it nor read the rejects; the normalizers (which
+-- touch no table) are PUBLIC's, like parse_report
 SELECT has_function_privilege('public', 'bounce_suppress.ingest_webhook(text, jsonb, text)', 'EXECUTE') AS public_execute,
        has_table_privilege('public', 'bounce_suppress.webhook_rejects', 'SELECT') AS public_select;
 SELECT p.proname FROM pg_proc p

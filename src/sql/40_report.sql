@@ -114,4 +114,3 @@ COMMENT ON FUNCTION @extschema@.ingest_report(text, text) IS
 
 REVOKE ALL ON FUNCTION @extschema@.ingest_report(bytea, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.ingest_report(text, text) FROM PUBLIC;
-REVOKE ALL ON FUNCTION @extschema@._report_rows(bytea) FROM PUBLIC;

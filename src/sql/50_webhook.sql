@@ -1137,23 +1137,9 @@ $fn$;
 COMMENT ON FUNCTION @extschema@.ingest_webhook(text, jsonb, text) IS
   'Records an ESP webhook (ses, sendgrid, mailgun, postmark, sparkpost, mandrill, resend, brevo, mailjet; one event or an array): bounces with the provider''s type, complaints, deliveries; skips delays and engagement; idempotent by provider event id (derived where there is none); events that cannot be recorded go to webhook_rejects; returns the event ids';
 
+-- The normalizers only turn a JSON event into rows (no table access), so
+-- PUBLIC may run them like parse_report; what writes is the caller's to grant.
 REVOKE ALL ON FUNCTION
   @extschema@.ingest_webhook(text, jsonb, text),
-  @extschema@._webhook_reject(text, text, jsonb, text, text),
-  @extschema@._webhook_ses(jsonb),
-  @extschema@._webhook_sendgrid(jsonb),
-  @extschema@._webhook_mailgun(jsonb),
-  @extschema@._webhook_postmark(jsonb),
-  @extschema@._webhook_sparkpost(jsonb),
-  @extschema@._webhook_mandrill(jsonb),
-  @extschema@._webhook_resend(jsonb),
-  @extschema@._webhook_brevo(jsonb),
-  @extschema@._webhook_mailjet(jsonb),
-  @extschema@._webhook_row(@extschema@.event_kind, jsonb, @extschema@.bounce_type, text, jsonb, jsonb, jsonb, jsonb, timestamptz, text, jsonb, text, jsonb, jsonb),
-  @extschema@._webhook_epoch(jsonb, text, integer),
-  @extschema@._webhook_time(jsonb, text),
-  @extschema@._webhook_list(jsonb, text),
-  @extschema@._webhook_bounce_type(text),
-  @extschema@._webhook_ses_reason(text),
-  @extschema@._webhook_momentum_class(integer, text)
+  @extschema@._webhook_reject(text, text, jsonb, text, text)
 FROM PUBLIC;
