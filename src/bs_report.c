@@ -1714,6 +1714,30 @@ parse_native(rp_state *st, const char *text, size_t len, const char *failed_hdr)
 		}
 	}
 
+	/*
+	 * The notice names nobody (a "delivery report unavailable" kind of
+	 * bounce): the recipient of the returned message, if it had just one.
+	 */
+	if (nrc == 0 && st->orig_to)
+	{
+		size_t		pos = 0,
+					s,
+					al,
+					s2,
+					al2;
+		size_t		tl = strlen(st->orig_to);
+
+		if (next_address(st->orig_to, tl, &pos, &s, &al) &&
+			!next_address(st->orig_to, tl, &pos, &s2, &al2) &&
+			!is_excluded(st, st->orig_to + s, al))
+		{
+			rc[0].addr = st->orig_to + s;
+			rc[0].alen = al;
+			rc[0].seg = NULL;
+			nrc = 1;
+		}
+	}
+
 	for (int i = 0; i < nrc && !st->oom; i++)
 	{
 		const char *seg = rc[i].seg;
@@ -1773,6 +1797,48 @@ parse_native(rp_state *st, const char *text, size_t len, const char *failed_hdr)
  * One message
  * ----------------------------------------------------------------------
  */
+
+/*
+ * DSN blocks whose recipient is no address ("@relay.example" with the
+ * mailbox lost): when the human-readable text names exactly as many other
+ * addresses, they are those recipients, in order.
+ */
+static void
+repair_recipients(rp_state *st, int first, const char *human, size_t hlen)
+{
+	native_rcpt rc[MAX_NATIVE_RCPTS];
+	int			bad = 0;
+	int			nrc;
+	int			k = 0;
+	int			fresh = 0;
+
+	for (int i = first; i < st->out->nrows; i++)
+		if (!is_clean_address(st->out->rows[i].recipient))
+			bad++;
+	if (bad == 0 || human == NULL)
+		return;
+	nrc = collect_addresses(st, human, human + (hlen < MAX_HUMAN_SCAN ? hlen : MAX_HUMAN_SCAN),
+							rc, false);
+	/* only addresses that no row has yet */
+	for (int j = 0; j < nrc; j++)
+		if (!have_row(st, first, rc[j].addr, rc[j].alen))
+			rc[fresh++] = rc[j];
+	if (fresh != bad)
+		return;
+	for (int i = first; i < st->out->nrows && k < fresh; i++)
+	{
+		bs_report_row *r = &st->out->rows[i];
+
+		if (!is_clean_address(r->recipient))
+		{
+			char	   *a = clean_text(st, rc[k].addr, rc[k].alen, 512);
+
+			if (a)
+				r->recipient = a;
+			k++;
+		}
+	}
+}
 
 /* Hex FNV-1a 64 of data: the report id of a message without Message-ID. */
 static char *
@@ -1939,7 +2005,10 @@ parse_message(rp_state *st, const char *data, size_t len)
 			added += parse_dsn(st, p->body, p->body_len, human, hlen);
 	}
 	if (added)
+	{
+		repair_recipients(st, st->out->nrows - added, human, hlen);
 		return;
+	}
 	/* DSN fields written into a text part */
 	for (int i = 0; i < m.nparts && !st->oom; i++)
 	{

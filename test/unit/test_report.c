@@ -436,6 +436,85 @@ test_mbox(void)
 }
 
 static void
+test_repairs(void)
+{
+	/* a DSN block whose Final-Recipient lost its mailbox: the text names it */
+	const char *lost =
+		"From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example>\n"
+		"Subject: Returned mail: see transcript for details\n"
+		"Content-Type: multipart/report; boundary=q\n"
+		"\n"
+		"--q\n"
+		"\n"
+		"   ----- The following addresses had permanent fatal errors -----\n"
+		"<lost@example.org>\n"
+		"    (reason: 550 Host unknown)\n"
+		"--q\n"
+		"Content-Type: message/delivery-status\n"
+		"\n"
+		"Final-Recipient: RFC822; @mx.example.org\n"
+		"Action: failed\n"
+		"Status: 5.1.2\n"
+		"--q--\n";
+	/* a notice that names nobody: the returned message's recipient */
+	const char *nobody =
+		"From: MAILER-DAEMON@relay.example\n"
+		"Subject: Undelivered Mail Returned to Sender\n"
+		"Content-Type: multipart/mixed; boundary=z\n"
+		"\n"
+		"--z\n"
+		"Content-Type: text/plain\n"
+		"\n"
+		"Your message could not be delivered. Delivery report unavailable.\n"
+		"--z\n"
+		"Content-Type: message/rfc822\n"
+		"\n"
+		"From: me@example.org\n"
+		"To: them@example.net\n"
+		"Message-ID: <x@example.org>\n"
+		"\n"
+		"hi\n"
+		"--z--\n";
+	/* Original-Recipient after Final-Recipient, Action before both */
+	const char *order =
+		"From: MAILER-DAEMON@relay.example\n"
+		"Subject: Delivery Status Notification (Failure)\n"
+		"Content-Type: message/delivery-status\n"
+		"\n"
+		"Reporting-MTA: dns; relay.example\n"
+		"\n"
+		"Action: failed\n"
+		"Final-Recipient: rfc822; a@example.com\n"
+		"Original-Recipient: rfc822; a@example.com\n"
+		"Diagnostic-Code: smtp; 452 4.2.2 Mailbox full\n"
+		"Status: 4.2.2\n";
+	bs_report	r;
+
+	r = parse(lost);
+	CHECK(r.nrows == 1);
+	if (r.nrows == 1)
+	{
+		CHECK_STR(r.rows[0].recipient, "lost@example.org");
+		CHECK_STR(r.rows[0].status, "5.1.2");
+	}
+	r = parse(nobody);
+	CHECK(r.nrows == 1);
+	if (r.nrows == 1)
+	{
+		CHECK_STR(r.rows[0].recipient, "them@example.net");
+		CHECK_STR(r.rows[0].message_id, "<x@example.org>");
+	}
+	r = parse(order);
+	CHECK(r.nrows == 1);
+	if (r.nrows == 1)
+	{
+		CHECK_STR(r.rows[0].recipient, "a@example.com");
+		CHECK_STR(r.rows[0].diagnostic, "452 4.2.2 Mailbox full");
+		CHECK(r.rows[0].reply_code == 452);
+	}
+}
+
+static void
 test_huge(void)
 {
 	/* 10 MB: a DSN followed by a huge returned message */
@@ -519,6 +598,7 @@ main(void)
 	test_not_bounces();
 	test_mbox();
 	test_mime_bits();
+	test_repairs();
 	test_huge();
 	arena_free(&ar);
 	return UNIT_DONE();
