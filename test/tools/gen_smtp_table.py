@@ -261,6 +261,9 @@ PHRASES = {
 		"unrouteable mail domain", "domain unknown", "domain name does not",
 		"nxdomain", "no such host", "name or service not known",
 		"domain is not valid", "non existent domain", "nonexistent domain",
+		"unable to find mx", "no mx record", "no mx for", "mx lookup failed",
+		"domain mentioned in email address is unknown", "domain has no mx",
+		"no valid mx", "null mx",
 	],
 	"USER_UNKNOWN": [
 		"user unknown", "unknown user", "no such user", "no such mailbox",
