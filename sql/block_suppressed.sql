@@ -1,14 +1,5 @@
 -- block_suppressed(): the guard trigger for users' send-queue tables.
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text
-LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE stmt;
-  RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
 
 SELECT bounce_suppress.ingest_bounce('gone@example.com', 'permanent') > 0;
 SELECT bounce_suppress.ingest_bounce('gone@example.com', 'permanent', project => 'shop') > 0;
@@ -30,7 +21,7 @@ SELECT email FROM outbox ORDER BY id;
 CREATE TABLE news_outbox (id serial PRIMARY KEY, email text);
 CREATE TRIGGER news_guard BEFORE INSERT OR UPDATE ON news_outbox
   FOR EACH ROW EXECUTE FUNCTION bounce_suppress.block_suppressed('email', 'error', 'news');
-SELECT s AS statement, pg_temp.try(s) AS result
+SELECT s AS statement, public.try(s) AS result
   FROM (VALUES
     ($$INSERT INTO news_outbox (email) VALUES ('gone@example.com')$$),
     ($$INSERT INTO news_outbox (email) VALUES ('only-news@example.com')$$),
@@ -50,19 +41,19 @@ SELECT * FROM varchar_outbox;
 CREATE TABLE bad_outbox (email text);
 CREATE TRIGGER g1 BEFORE INSERT ON bad_outbox
   FOR EACH ROW EXECUTE FUNCTION bounce_suppress.block_suppressed('mail', 'skip');
-SELECT pg_temp.try($$INSERT INTO bad_outbox VALUES ('a@example.com')$$);
+SELECT public.try($$INSERT INTO bad_outbox VALUES ('a@example.com')$$);
 DROP TRIGGER g1 ON bad_outbox;
 CREATE TRIGGER g2 BEFORE INSERT ON bad_outbox
   FOR EACH ROW EXECUTE FUNCTION bounce_suppress.block_suppressed('email', 'drop');
-SELECT pg_temp.try($$INSERT INTO bad_outbox VALUES ('a@example.com')$$);
+SELECT public.try($$INSERT INTO bad_outbox VALUES ('a@example.com')$$);
 DROP TRIGGER g2 ON bad_outbox;
 CREATE TRIGGER g3 BEFORE INSERT ON bad_outbox
   FOR EACH ROW EXECUTE FUNCTION bounce_suppress.block_suppressed('email');
-SELECT pg_temp.try($$INSERT INTO bad_outbox VALUES ('a@example.com')$$);
+SELECT public.try($$INSERT INTO bad_outbox VALUES ('a@example.com')$$);
 DROP TRIGGER g3 ON bad_outbox;
 CREATE TRIGGER g4 AFTER INSERT ON bad_outbox
   FOR EACH ROW EXECUTE FUNCTION bounce_suppress.block_suppressed('email', 'skip');
-SELECT pg_temp.try($$INSERT INTO bad_outbox VALUES ('a@example.com')$$);
+SELECT public.try($$INSERT INTO bad_outbox VALUES ('a@example.com')$$);
 DROP TRIGGER g4 ON bad_outbox;
 SELECT count(*) AS bad_outbox_rows FROM bad_outbox;
 

@@ -47,16 +47,7 @@ SELECT count(bounce_suppress.ingest_bounce('x' || g || '@example.com', 'permanen
 SELECT bounce_rate, status FROM bounce_suppress.health('health2');
 
 -- errors
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text
-LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE stmt;
-  RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
-SELECT s AS statement, pg_temp.try(s) AS result
+SELECT s AS statement, public.try(s) AS result
   FROM (VALUES
     ($$SELECT bounce_suppress.record_sent(-1, 'health')$$),
     ($$SELECT bounce_suppress.record_sent(NULL, 'health')$$),

@@ -1,15 +1,6 @@
 -- ingest_bounce / ingest_complaint / ingest_delivery, raw INSERT and COPY
 -- into events, redelivery, and every error path with its SQLSTATE.
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text
-LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE stmt;
-  RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
 CREATE VIEW pg_temp.state AS
   SELECT (SELECT count(*) FROM bounce_suppress.events WHERE project = 'ingest') AS events,
          (SELECT count(*) FROM bounce_suppress.suppressions WHERE project = 'ingest') AS suppressions,
@@ -61,7 +52,7 @@ SELECT count(DISTINCT bounce_suppress.ingest_delivery('again@example.com', proje
 
 -- errors: nothing of a failed call is kept
 SELECT * FROM pg_temp.state;
-SELECT s AS statement, regexp_replace(pg_temp.try(s), '(x{20})x+', '\1...') AS result
+SELECT s AS statement, regexp_replace(public.try(s), '(x{20})x+', '\1...') AS result
   FROM (VALUES
     ($$SELECT bounce_suppress.ingest_bounce(NULL, project => 'ingest')$$),
     ($$SELECT bounce_suppress.ingest_bounce('', project => 'ingest')$$),
@@ -99,12 +90,12 @@ ingest	bounce	copied3@example.com	undetermined	copy	c-3
 SELECT address, reason FROM bounce_suppress.suppressions
  WHERE project = 'ingest' AND (address LIKE 'raw%' OR address LIKE 'copied%') ORDER BY address;
 -- raw inserts must carry normalized addresses; a raw duplicate event is a 23505
-SELECT pg_temp.try($$INSERT INTO bounce_suppress.events (project, kind, address) VALUES ('ingest', 'bounce', 'Raw@Example.com')$$);
-SELECT pg_temp.try($$INSERT INTO bounce_suppress.events (project, kind, address) VALUES ('ingest', 'bounce', 'junk')$$);
-SELECT pg_temp.try($$INSERT INTO bounce_suppress.events (project, kind, address, provider, provider_event_id) VALUES ('ingest', 'delivery', 'copied@example.com', 'copy', 'c-1')$$);
-SELECT pg_temp.try($$INSERT INTO bounce_suppress.events (project, kind, address, bounce_type) VALUES ('ingest', 'delivery', 'x@example.com', 'permanent')$$);
+SELECT public.try($$INSERT INTO bounce_suppress.events (project, kind, address) VALUES ('ingest', 'bounce', 'Raw@Example.com')$$);
+SELECT public.try($$INSERT INTO bounce_suppress.events (project, kind, address) VALUES ('ingest', 'bounce', 'junk')$$);
+SELECT public.try($$INSERT INTO bounce_suppress.events (project, kind, address, provider, provider_event_id) VALUES ('ingest', 'delivery', 'copied@example.com', 'copy', 'c-1')$$);
+SELECT public.try($$INSERT INTO bounce_suppress.events (project, kind, address, bounce_type) VALUES ('ingest', 'delivery', 'x@example.com', 'permanent')$$);
 -- a multi-row statement is all or nothing
-SELECT pg_temp.try($$INSERT INTO bounce_suppress.events (project, kind, address, bounce_type)
+SELECT public.try($$INSERT INTO bounce_suppress.events (project, kind, address, bounce_type)
                      VALUES ('ingest', 'bounce', 'batch1@example.com', 'permanent'),
                             ('ingest', 'bounce', 'BAD', 'permanent')$$);
 SELECT count(*) AS batch_rows_kept FROM bounce_suppress.events WHERE address = 'batch1@example.com';

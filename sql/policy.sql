@@ -1,14 +1,5 @@
 -- policies: defaults, per-project rows, CHECKs, and INSERT of an existing row.
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text
-LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE stmt;
-  RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
 
 -- column defaults are the documented ones
 INSERT INTO bounce_suppress.policies (project) VALUES ('pol');
@@ -23,7 +14,7 @@ SELECT project, soft_bounce_limit FROM bounce_suppress.policies WHERE project = 
 SELECT count(*) AS rows FROM bounce_suppress.policies WHERE project = 'pol';
 
 -- bad values are refused by CHECKs (23514), NULLs by NOT NULL (23502)
-SELECT s AS statement, pg_temp.try(s) AS result
+SELECT s AS statement, public.try(s) AS result
   FROM (VALUES
     ($$UPDATE bounce_suppress.policies SET soft_bounce_limit = -1 WHERE project = 'pol'$$),
     ($$UPDATE bounce_suppress.policies SET soft_bounce_span = '-1 day' WHERE project = 'pol'$$),

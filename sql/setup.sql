@@ -2,6 +2,18 @@
 \set VERBOSITY terse
 CREATE EXTENSION bounce_suppress;
 
+-- try(statement): runs it and shows 'ok' or its SQLSTATE and message, so the
+-- error tests of the other files show both, one line per case
+CREATE FUNCTION public.try(stmt text) RETURNS text
+LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE stmt;
+  RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+  RETURN SQLSTATE || ': ' || SQLERRM;
+END
+$$;
+
 SELECT extname, extversion, extrelocatable, n.nspname AS schema
   FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
  WHERE extname = 'bounce_suppress';

@@ -1,14 +1,5 @@
 -- suppress / unsuppress, the log, expiry, direct edits of suppressions.
 \set VERBOSITY terse
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text
-LANGUAGE plpgsql AS $$
-BEGIN
-  EXECUTE stmt;
-  RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
 CREATE FUNCTION pg_temp.log(p text) RETURNS TABLE(address text, action text, reason bounce_suppress.suppression_reason, actor text, note text)
 LANGUAGE sql AS $$
   SELECT l.address, l.action, l.reason, l.actor, l.note
@@ -26,7 +17,7 @@ SELECT bounce_suppress.is_suppressed('manual@example.com', 'sup') AS suppressed;
 
 -- complaints need force
 SELECT bounce_suppress.ingest_complaint('fbl@example.com', project => 'sup') > 0;
-SELECT pg_temp.try($$SELECT bounce_suppress.unsuppress('fbl@example.com', 'please', project => 'sup')$$);
+SELECT public.try($$SELECT bounce_suppress.unsuppress('fbl@example.com', 'please', project => 'sup')$$);
 \set VERBOSITY default
 \set SHOW_CONTEXT never
 SELECT bounce_suppress.unsuppress('fbl@example.com', 'please', project => 'sup');
@@ -62,7 +53,7 @@ COMMIT;
 SELECT * FROM pg_temp.log('sup');
 
 -- errors
-SELECT s AS statement, pg_temp.try(s) AS result
+SELECT s AS statement, public.try(s) AS result
   FROM (VALUES
     ($$SELECT bounce_suppress.suppress(NULL, project => 'sup')$$),
     ($$SELECT bounce_suppress.suppress('nope', project => 'sup')$$),
