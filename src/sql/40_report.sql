@@ -46,7 +46,6 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
   r      record;
-  eid    bigint;
   pid    text;
   at     timestamptz;
 BEGIN
@@ -71,28 +70,13 @@ BEGIN
     IF at IS NULL OR at OPERATOR(pg_catalog.>) pg_catalog.now() THEN
       at := pg_catalog.now();
     END IF;
-    eid := NULL;
-    INSERT INTO @extschema@.events AS e
-      (project, kind, address, bounce_type, reason, reply_code, enhanced_status,
-       diagnostic, message_id, provider, provider_event_id, feedback_type,
-       remote_mta, occurred_at)
-    VALUES
-      (ingest_report.project, r.kind, r.recipient,
-       CASE WHEN r.kind OPERATOR(pg_catalog.=) 'bounce'::@extschema@.event_kind
-            THEN COALESCE(r.bounce_type, 'undetermined'::@extschema@.bounce_type) END,
-       r.reason, r.reply_code, r.enhanced_status, r.diagnostic, r.message_id,
-       'report', pid, r.feedback_type, r.remote_mta, at)
-    ON CONFLICT ON CONSTRAINT events_provider_event_key DO NOTHING
-    RETURNING e.id INTO eid;
-    IF eid IS NULL THEN
-      SELECT e.id INTO eid
-        FROM @extschema@.events e
-       WHERE e.project OPERATOR(pg_catalog.=) ingest_report.project
-         AND e.address OPERATOR(pg_catalog.=) r.recipient
-         AND e.provider OPERATOR(pg_catalog.=) 'report'
-         AND e.provider_event_id OPERATOR(pg_catalog.=) pid;
-    END IF;
-    RETURN NEXT eid;
+    -- the common ingest path: validation, redelivery, the first id back
+    RETURN NEXT @extschema@.ingest_event(
+      r.kind, r.recipient,
+      CASE WHEN r.kind OPERATOR(pg_catalog.=) 'bounce'::@extschema@.event_kind
+           THEN COALESCE(r.bounce_type, 'undetermined'::@extschema@.bounce_type) END,
+      r.diagnostic, at, r.message_id, 'report', pid, r.feedback_type,
+      ingest_report.project, r.reason, r.reply_code, r.enhanced_status, r.remote_mta);
   END LOOP;
   RETURN;
 END
