@@ -191,7 +191,13 @@ bs_probe_suppressed(Oid schema, text *project, const char *address, int len)
 	IndexScanDesc scan;
 	TupleTableSlot *slot;
 	ScanKeyData keys[2];
-	text	   *addr;
+	/* the address as a text datum, on the stack: no palloc per probe */
+	union
+	{
+		int32		align;
+		char		data[VARHDRSZ + BS_ADDRESS_MAX + 1];
+	}			abuf;
+	text	   *addr = (text *) abuf.data;
 	bool		found;
 	bool		need_spi = false;
 
@@ -201,11 +207,19 @@ bs_probe_suppressed(Oid schema, text *project, const char *address, int len)
 	if (pg_class_aclcheck(cache.relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
 		aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(cache.relid));
 
-	addr = cstring_to_text_with_len(address, len);
+	if (len < 0 || len > BS_ADDRESS_MAX)
+		elog(ERROR, "normalized address too long");
+	SET_VARSIZE(addr, VARHDRSZ + len);
+	memcpy(VARDATA(addr), address, len);
+
+	rel = table_open(cache.relid, AccessShareLock);
 
 	if (bs_probe_mode == BS_PROBE_SPI)
 		need_spi = true;
-	else if (cache.citus || check_enable_rls(cache.relid, InvalidOid, true) == RLS_ENABLED)
+	/* check_enable_rls() answers RLS_NONE at once for a table without RLS */
+	else if (cache.citus ||
+			 (rel->rd_rel->relrowsecurity &&
+			  check_enable_rls(cache.relid, InvalidOid, true) == RLS_ENABLED))
 	{
 		if (bs_probe_mode == BS_PROBE_INDEX)
 			ereport(ERROR,
@@ -218,9 +232,11 @@ bs_probe_suppressed(Oid schema, text *project, const char *address, int len)
 		need_spi = true;
 	}
 	if (need_spi)
+	{
+		table_close(rel, NoLock);
 		return probe_spi(PointerGetDatum(project), PointerGetDatum(addr));
+	}
 
-	rel = table_open(cache.relid, AccessShareLock);
 	idx = index_open(cache.indexid, AccessShareLock);
 
 	ScanKeyEntryInitializeWithInfo(&keys[0], 0, 1, BTEqualStrategyNumber,
@@ -246,7 +262,6 @@ bs_probe_suppressed(Oid schema, text *project, const char *address, int len)
 	ExecDropSingleTupleTableSlot(slot);
 	index_close(idx, NoLock);
 	table_close(rel, NoLock);
-	pfree(addr);
 	return found;
 }
 
