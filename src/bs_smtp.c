@@ -122,6 +122,8 @@ typedef struct bs_scan
 	int			code_551;		/* a 551 ("user not local") anywhere */
 	bs_status	fail_status;	/* first 4.x.x/5.x.x status */
 	bs_status	ok_status;		/* first 2.x.x status */
+	bs_reason	provider;		/* reason named by a provider's own error
+								 * code (provider_code()), BS_R_NONE if none */
 	bool		has_text;		/* any letter at all */
 	uint64_t	tags[(BS_T__COUNT + 63) / 64];
 } bs_scan;
@@ -209,6 +211,128 @@ parse_code(const unsigned char *p, size_t avail)
 	return (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
 }
 
+/* Case-insensitive: do the n bytes at p spell the lower-case literal lit? */
+static bool
+ci_eq(const unsigned char *p, const char *lit, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+	{
+		unsigned char c = p[k];
+
+		if (c >= 'A' && c <= 'Z')
+			c += 32;
+		if (c != (unsigned char) lit[k])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Providers that put their own documented error code in the reply, whose
+ * number names the cause more precisely than the words around it:
+ *
+ *	- Orange and La Poste: "OFR_506", "OFR005_505", "LPN001_108", "LPN105-104"
+ *	  (a 3-digit code after OFR/LPN/OUK and an optional 3-digit group);
+ *	  the tables published by Orange's postmaster and smtpfieldmanual.com.
+ *	- Spectrum/Charter: "AUP#In-1310", "AUP#O-1000" (4 digits after AUP#
+ *	  and an optional I/In/O/Out); spectrum.net "understanding email error
+ *	  codes".
+ *
+ * text[i] starts a run of ndig digits with value v that ends a token.  Looks
+ * back at most 12 bytes, so the scan stays linear.  Codes the providers
+ * document as unspecific ("please try later") give BS_R_NONE.
+ */
+static bs_reason
+provider_code(const unsigned char *text, size_t i, int ndig, int v)
+{
+	size_t		j = i;
+
+	if (ndig == 3 && j >= 4 && (text[j - 1] == '_' || text[j - 1] == '-'))
+	{
+		j--;
+		if (j >= 6 && is_digit(text[j - 1]) && is_digit(text[j - 2]) &&
+			is_digit(text[j - 3]))
+			j -= 3;
+		else if (j >= 6 && ci_eq(text + j - 3, "aaa", 3))
+			j -= 3;				/* "LPNAAA_101" */
+		if (j < 3 || (j > 3 && is_alnum(text[j - 4])))
+			return BS_R_NONE;
+		if (!ci_eq(text + j - 3, "ofr", 3) && !ci_eq(text + j - 3, "lpn", 3) &&
+			!ci_eq(text + j - 3, "ouk", 3))
+			return BS_R_NONE;
+		switch (v)
+		{
+			case 101:			/* listed at Spamhaus */
+			case 102:			/* source IP blocked for spam incidents */
+			case 103:			/* "service refused" to a blocked client */
+			case 510:
+			case 999:
+				return BS_R_BLOCKED;
+			case 104:			/* too many connections, slow down */
+				return BS_R_TOO_MANY_CONNECTIONS;
+			case 305:			/* invalid authentication code */
+			case 402:			/* authentication required */
+				return BS_R_SECURITY_ERROR;
+			case 401:			/* SPF: not allowed to send mail */
+			case 517:			/* DMARC verification failed */
+				return BS_R_AUTH_FAILURE;
+			case 403:			/* invalid sender */
+			case 405:
+			case 415:
+			case 421:			/* mail from not owned by user */
+				return BS_R_REJECTED;
+			case 416:			/* invalid recipient */
+			case 418:
+				return BS_R_USER_UNKNOWN;
+			case 417:			/* recipient over quota */
+				return BS_R_MAILBOX_FULL;
+			case 420:			/* archived recipient */
+			case 426:			/* recipient account blocked */
+				return BS_R_MAILBOX_DISABLED;
+			case 505:			/* service refused during DATA */
+				return BS_R_SYSTEM_ERROR;
+			case 506:			/* mail rejected: spam */
+				return BS_R_SPAM_DETECTED;
+			case 514:			/* message size limit reached */
+				return BS_R_MESSAGE_TOO_BIG;
+			case 630:			/* client host rejected by policy */
+				return BS_R_POLICY_VIOLATION;
+			default:
+				return BS_R_NONE;
+		}
+	}
+	if (ndig == 4)
+	{
+		int			k = 0;
+
+		while (k < 4 && j > 0 && (text[j - 1] == '-' ||
+								  ((text[j - 1] | 0x20) >= 'a' &&
+								   (text[j - 1] | 0x20) <= 'z')))
+			j--, k++;
+		if (j < 4 || text[j - 1] != '#' || !ci_eq(text + j - 4, "aup", 3))
+			return BS_R_NONE;
+		if (v == 1000 || (v >= 1200 && v <= 1250))
+			return BS_R_BLOCKED;	/* IP blocked / on CSI or Spamhaus */
+		if (v == 1010 || (v >= 1020 && v <= 1080) || v == 1500 || v == 1520)
+			return BS_R_REJECTED;	/* sending account/address refused */
+		if (v == 1090)
+			return BS_R_SYSTEM_ERROR;
+		if (v >= 1100 && v <= 1150)
+			return BS_R_REQUIRE_PTR;	/* no full-circle DNS */
+		if ((v >= 1160 && v <= 1190) || v == 1560)
+			return BS_R_POLICY_VIOLATION;
+		if (v == 1260)
+			return BS_R_NETWORK_ERROR;	/* IPv6 not accepted */
+		if (v >= 1300 && v <= 1340)
+			return BS_R_TOO_MANY_CONNECTIONS;
+		if ((v >= 1350 && v <= 1490) || v == 1540 || v == 1550 || v == 1580)
+			return BS_R_RATE_LIMITED;
+		if (v == 1530)
+			return BS_R_MESSAGE_TOO_BIG;
+	}
+	return BS_R_NONE;
+}
+
 /*
  * Look at a number starting a token at text[i]: record a reply code or an
  * enhanced status.  Returns how many bytes to skip because they are a
@@ -224,6 +348,15 @@ scan_number(const unsigned char *text, size_t i, size_t len, bool line_start,
 	bs_status	st;
 	int			code;
 	size_t		n;
+	int			ndig = 0,
+				v = 0;
+
+	/* a provider's error code: 3 or 4 digits ending the token */
+	while (ndig < 5 && (size_t) ndig < avail && is_digit(p[ndig]))
+		v = v * 10 + (p[ndig++] - '0');
+	if ((ndig == 3 || ndig == 4) && sc->provider == BS_R_NONE &&
+		((size_t) ndig == avail || !is_alnum(p[ndig])))
+		sc->provider = provider_code(text, i, ndig, v);
 
 	if ((code = parse_code(p, avail)) != 0)
 	{
@@ -632,7 +765,12 @@ status_reason(const bs_status *st, bool *specific)
 			}
 			break;
 		case 6:					/* message content */
-			*specific = (d != 0);
+
+			/*
+			 * Even x.6.0 names the class: the message, never the address,
+			 * so it outweighs generic wording such as Postfix's "Recipient
+			 * address rejected:" prefix.
+			 */
 			return BS_R_CONTENT_ERROR;
 		case 7:					/* security and policy */
 			switch (d)
@@ -738,40 +876,6 @@ ci_prefix(const char *s, size_t n, const char *lit)
 	return true;
 }
 
-/* Does host (a name, maybe with a trailing dot) end in the domain dom? */
-static bool
-host_in(const char *host, size_t n, const char *dom)
-{
-	size_t		k = strlen(dom);
-
-	while (n > 0 && host[n - 1] == '.')
-		n--;
-	if (n < k)
-		return false;
-	if (n > k && host[n - k - 1] != '.')
-		return false;
-	return ci_prefix(host + n - k, k, dom);
-}
-
-/*
- * Japanese mobile carriers answer "user unknown" for mail their users'
- * filters refuse (Sisimai labels those filtered).
- */
-static bool
-host_is_jp_carrier(const char *host, size_t n)
-{
-	static const char *const carriers[] = {
-		"docomo.ne.jp", "ezweb.ne.jp", "au.com", "auone-net.jp",
-		"softbank.ne.jp", "softbank.jp", "vodafone.ne.jp", "disney.ne.jp",
-		"pdx.ne.jp", "willcom.com", "emnet.ne.jp"
-	};
-
-	for (size_t i = 0; i < sizeof(carriers) / sizeof(carriers[0]); i++)
-		if (host_in(host, n, carriers[i]))
-			return true;
-	return false;
-}
-
 /* ----------------------------------------------------------------
  *		The classifier
  * ----------------------------------------------------------------
@@ -803,6 +907,40 @@ type_of(bs_reason reason, int cls)
 		default:
 			return BS_TYPE_TRANSIENT;
 	}
+}
+
+/*
+ * A text that is nothing but a small number ("127", " 75 ") is the exit
+ * status of a local delivery program (a Diagnostic-Code "X-Unix; 127" that
+ * lost its type): sysexits.h 64-78, a shell's 126/127, -1 as 255.  Numbers
+ * that are SMTP reply codes (211 ... 252) are not taken.
+ */
+static bool
+bare_exit_status(const unsigned char *t, size_t len)
+{
+	size_t		a = 0,
+				b = len;
+	int			v = 0;
+
+	if (len > 64)
+		return false;
+	while (a < b && (t[a] == ' ' || t[a] == '\t' || t[a] == '\r' || t[a] == '\n'))
+		a++;
+	while (b > a && (t[b - 1] == ' ' || t[b - 1] == '\t' || t[b - 1] == '\r' ||
+					 t[b - 1] == '\n'))
+		b--;
+	if (b == a || b - a > 3)
+		return false;
+	for (size_t k = a; k < b; k++)
+	{
+		if (!is_digit(t[k]))
+			return false;
+		v = v * 10 + (t[k] - '0');
+	}
+	if (v < 1 || v > 255)
+		return false;
+	return !(v == 211 || v == 214 || v == 220 || v == 221 || v == 250 ||
+			 v == 251 || v == 252);
 }
 
 /* The first tag of a tier present, in priority order; -1 if none. */
@@ -887,8 +1025,13 @@ bs_smtp_classify(const char *text, size_t len, const bs_smtp_context *ctx,
 			cue_conn = true;
 	}
 
-	/* 1. a strong phrase; 2. a specific status; 3. a weak phrase; ... */
-	if ((t = first_tag(&sc, 2)) >= 0)
+	/*
+	 * 0. a provider's documented error code (Orange, La Poste, Spectrum);
+	 * 1. a strong phrase; 2. a specific status; 3. a weak phrase; ...
+	 */
+	if (sc.provider != BS_R_NONE)
+		reason = sc.provider;
+	if (reason == BS_R_NONE && (t = first_tag(&sc, 2)) >= 0)
 		reason = bs_tag_info[t].reason;
 	if (reason == BS_R_NONE && st->cls >= 4)
 	{
@@ -908,6 +1051,13 @@ bs_smtp_classify(const char *text, size_t len, const bs_smtp_context *ctx,
 		reason = BS_R_HAS_MOVED;
 	if (reason == BS_R_NONE && sc.fail_code && st->cls == 0)
 		reason = code_reason(sc.fail_code);
+	if (reason == BS_R_NONE && !sc.has_text && bare_exit_status(
+			(const unsigned char *) text, text ? len : 0))
+	{
+		reason = BS_R_MAILER_ERROR;
+		out->reply_code = 0;	/* "255" is an exit status, not a reply */
+		cls = st->cls;
+	}
 
 	/* a success code with nothing said against it: a delivery */
 	if (reason == BS_R_NONE && cls == 2)
@@ -935,14 +1085,11 @@ bs_smtp_classify(const char *text, size_t len, const bs_smtp_context *ctx,
 	 */
 	if (reason == BS_R_USER_UNKNOWN && !from_status)
 	{
-		if (st->cls >= 4 &&
+		if (st->cls >= 4 && !cue_rcpt &&
 			(st->subject == 7 || st->subject == 3 ||
 			 (st->subject == 2 && st->detail == 0)))
 			reason = BS_R_FILTERED;
 		else if (cue_data && !cue_rcpt)
-			reason = BS_R_FILTERED;
-		else if (!cue_rcpt && ctx != NULL && ctx->host != NULL &&
-				 host_is_jp_carrier(ctx->host, ctx->host_len))
 			reason = BS_R_FILTERED;
 	}
 
@@ -961,6 +1108,15 @@ bs_smtp_classify(const char *text, size_t len, const bs_smtp_context *ctx,
 		 reason == BS_R_SECURITY_ERROR || reason == BS_R_SYSTEM_ERROR ||
 		 reason == BS_R_REJECTED))
 		reason = BS_R_BLOCKED;
+
+	/*
+	 * 521/556 (RFC 7504: this host/domain does not accept mail) with a
+	 * mail-system status (x.3.x, "system not accepting network messages")
+	 * refuses all mail for the domain: not_accept, not a passing fault.
+	 */
+	if ((sc.fail_code == 521 || sc.fail_code == 556) && from_status &&
+		st->subject == 3 && reason == BS_R_SYSTEM_ERROR)
+		reason = BS_R_NOT_ACCEPT;
 
 	/* a size limit the recipient set (x.2.3) is not the server's limit */
 	if (reason == BS_R_MESSAGE_TOO_BIG && st->cls >= 4 &&

@@ -26,6 +26,15 @@ from collections import deque
 # specific), 0 = cue (context, not a reason by itself), 3 = non-bounce
 # (auto-reply, complaint) used only when nothing else is found.
 TAGS = [
+	# --- a provider's own documented error code: it names the cause, so it
+	# beats the generic words around it ("sender rejected ... AUP#CDRBL") ---
+	("PCODE_BLOCKED", "BLOCKED", 2),
+	("PCODE_REQUIRE_PTR", "REQUIRE_PTR", 2),
+	("PCODE_AUTH_FAILURE", "AUTH_FAILURE", 2),
+	("PCODE_REJECTED", "REJECTED", 2),
+	("PCODE_TOO_MANY_CONN", "TOO_MANY_CONNECTIONS", 2),
+	("PCODE_SECURITY", "SECURITY_ERROR", 2),
+	("PCODE_SPAM", "SPAM_DETECTED", 2),
 	# --- strong evidence ---
 	("SUPPRESSED", "SUPPRESSED", 2),
 	("NOT_ACCEPT", "NOT_ACCEPT", 2),
@@ -82,6 +91,20 @@ TAGS = [
 ]
 
 PHRASES = {
+	# Cox's AUP# codes (cox.com "email error codes"): each names its cause;
+	# Spectrum's numeric AUP# codes and Orange/La Poste's OFR/LPN codes are
+	# read in bs_smtp.c (provider_code()), they need a number range.
+	"PCODE_BLOCKED": [
+		"aup#cxbl",		# sending IP blocked for spam-like behaviour
+		"aup#cdrbl",	# sending IP temporarily on Cox's DNSBL
+		"aup#ipbl",		# sending IP on Spamhaus/Return Path/ivmSIP/CSI lists
+	],
+	"PCODE_REQUIRE_PTR": ["aup#cxdns"],		# rDNS of the connecting IP fails
+	"PCODE_AUTH_FAILURE": ["aup#cxsndr"],	# SPF/DKIM of the sender domain failed
+	"PCODE_REJECTED": ["aup#cxsmtp"],		# could not verify a legitimate sender
+	"PCODE_TOO_MANY_CONN": ["aup#cxcnct", "aup#cxmxrt"],	# connection / send limits
+	"PCODE_SECURITY": ["aup#cxthrt", "aup#cxmj"],	# sending account looks compromised
+	"PCODE_SPAM": ["aup#urlbl"],			# a URL in the body is on a URI blocklist
 	"SUPPRESSED": [
 		"suppression list", "on the suppression", "address is suppressed",
 		"recipient is suppressed", "previously bounced", "previously hard bounced",
@@ -114,6 +137,13 @@ PHRASES = {
 		"reverse dns", "reverse lookup", "reverse hostname", "|rdns|",
 		"|ptr|", "ptr record", "name lookup failed", "cannot find your hostname",
 		"hostname lookup failed", "no reverse", "reverse name",
+		# the HELO/sender domain does not resolve to the connecting IP:
+		# forward-confirmed reverse DNS failed (Outlook.com, Kerio-style)
+		"mismatches client ip", "unverifyable sending ip",
+		"unverifiable sending ip",
+		# Gmail: "the corresponding forward DNS entry does not point to the
+		# sending IP" -- the other half of the PTR check
+		"forward dns",
 	],
 	"NOT_COMPLIANT_RFC": [
 		"rfc 5322", "rfc5322", "rfc 2822", "rfc2822", "rfc 822 compliant",
@@ -237,6 +267,12 @@ PHRASES = {
 		"groups.google.com", "sender address is", "return path",
 		"from address", "sender is not", "senders are not",
 		"blocked senders list",
+		# an ADDRESS (not an IP) on the receiver's list: the envelope sender
+		# is refused ("an ip address that ..." does not match these)
+		"an address that has been blacklisted",
+		"email address has been blacklisted",
+		"sender address has been blacklisted",
+		"your address has been blacklisted",
 	],
 	"FILTERED": [
 		"message filtered", "|filtered|", "recipient preferences", "badrcptto",
@@ -292,6 +328,9 @@ PHRASES = {
 		"unauthenticated senders",
 		"must authenticate", "encryption required", "requires encryption",
 		"not authorized to send",
+		# "please turn on SMTP Authentication in your mail client": the
+		# server wants the sender to log in (submission), a security refusal
+		"smtp authentication",
 	],
 	"FAILED_STARTTLS": [
 		"starttls failed", "starttls command first", "starttls is required",
@@ -307,6 +346,12 @@ PHRASES = {
 		"retry time", "time limit", "too long in queue", 
 		"maximum delivery time", "delivery expired", "expired after",
 		"could not be delivered within", 
+		# no gateway/route for the destination: the MTA keeps the message
+		# until its queue lifetime runs out (X.400 gateways, Sisimai: expired)
+		"could not find a gateway", "unable to find a gateway",
+		# "your message could not be delivered for more than 6 hour(s)",
+		# "was not reachable within the allowed queue period"
+		"could not be delivered for more than", "allowed queue period",
 	],
 	"SYSTEM_FULL": [
 		"insufficient system storage", "system storage", "disk full",
@@ -320,6 +365,9 @@ PHRASES = {
 		"configuration error", "system problem", "system failure",
 		"processing error", "internal server",
 		"error in processing", "misconfigured", "misconfiguration",
+		# a list server's duplicate guard (fml, Mailman): it has already seen
+		# this Message-ID and refuses, a server-side decision, not the address
+		"duplicated message id", "duplicate message id",
 	],
 	"SYNTAX_ERROR": [
 		"syntax error", "improper sequence", "command not recognized",
@@ -349,7 +397,9 @@ PHRASES = {
 	"SYSTEM_ERROR_W": ["transaction failed"],
 	"MAILER_ERROR_W": ["mailer", "child status", "x unix"],
 	"SYNTAX_W": ["bad sequence of commands", "syntax"],
-	"EXPIRED_W": ["queue too long", "delayed", "still undelivered", "giving up", "retry", "expired"],
+	"EXPIRED_W": ["queue too long", "delayed", "still undelivered", "giving up", "retry", "expired",
+		# "delivery ... was aborted after 5.0 hour(s)": the queue lifetime ran out
+		"was aborted after"],
 	"CUE_DATA": [
 		"end of data", "after data", "in reply to data", "data command",
 		">>> data",
