@@ -49,6 +49,7 @@ typedef struct dsn_rec
 #define MAX_HUMAN_SCAN (64 * 1024)
 #define MAX_SEGMENT (16 * 1024)
 #define MAX_CONTEXT (64 * 1024)
+#define MAX_TRANSCRIPT_WORK (1024 * 1024)	/* per notice */
 
 /* State for parsing one report message. */
 typedef struct rp_state
@@ -67,6 +68,13 @@ typedef struct rp_state
 	const char *from_domain;	/* domain of the report's From, or NULL */
 	const char *diag_type;		/* Diagnostic-Code type other than smtp, for
 								 * the row being added; else NULL */
+	bool		delayed;		/* the row being added is a delay notice
+								 * (DSN Action: delayed) */
+	const char *human;			/* the whole human-readable text of the
+								 * notice being parsed, or NULL */
+	size_t		hlen;
+	size_t		transcript_budget;	/* bytes of human still to be searched
+									 * for transcripts in this notice */
 } rp_state;
 
 static int
@@ -677,14 +685,22 @@ find_command(const char *t, size_t n)
 		"in reply to rcpt to", "in reply to mail from", "in reply to end of data",
 		"in reply to data", "in reply to ehlo", "in reply to helo",
 		"after rcpt to", "after mail from", "after end of data", "after data",
+		"after pipelined rcpt to", "after pipelined mail from",
+		"after pipelined end of data", "after pipelined data",
+		"after ehlo", "after helo", "after initial connection",
 		"final data", "rcpt to response", "[rcpt_to]", "rcpt to:", "mail from:",
 		"connect to",
 	};
 	static const char *const cmds[] = {
 		"RCPT", "MAIL", "DATA", "DATA", "HELO", "HELO", "RCPT", "MAIL", "DATA",
-		"DATA", "DATA", "RCPT", "RCPT", "RCPT", "MAIL", "CONN",
+		"DATA", "RCPT", "MAIL", "DATA", "DATA", "HELO", "HELO", "CONN",
+		"DATA", "RCPT", "RCPT", "RCPT", "MAIL", "CONN",
 	};
+
 	uint64_t	m;
+
+	_Static_assert(sizeof(phrases) / sizeof(phrases[0]) ==
+				   sizeof(cmds) / sizeof(cmds[0]), "one command per phrase");
 
 	if (t == NULL)
 		return NULL;
@@ -695,10 +711,121 @@ find_command(const char *t, size_t n)
 	return NULL;
 }
 
+/*
+ * Is the line (after leading blanks) a reply in a session transcript,
+ * "<<< 550 ..." ?  Sets *fail for 4xx/5xx and *cont for "<<< 550-..."
+ * (a line of a multi-line reply that is not its last).
+ */
+static bool
+transcript_reply(const char *p, size_t l, bool *fail, bool *cont)
+{
+	if (l < 7 || memcmp(p, "<<< ", 4) != 0 || p[4] < '2' || p[4] > '5' ||
+		p[5] < '0' || p[5] > '9' || p[6] < '0' || p[6] > '9')
+		return false;
+	*fail = (p[4] == '4' || p[4] == '5');
+	*cont = (l > 7 && p[7] == '-');
+	return true;
+}
+
+/*
+ * The SMTP command of a session transcript (Sendmail, Courier and others:
+ * ">>> RCPT To:<a@b>" for what was sent, "<<< 550 ..." for the answer) that
+ * a failure reply answered: the last command sent before the first "<<< 4xx"
+ * or "<<< 5xx" line.  With addr, only a failure line naming addr counts.
+ *
+ * With pipelining (RFC 2920) the client sends MAIL, RCPT and DATA at once
+ * and the transcript shows only the last command: several replies then
+ * follow it, and only the last answers it.  A failure reply followed by
+ * another reply before the next command answered one of the earlier
+ * commands, which the transcript does not show: unknown.
+ *
+ * NULL when the text has no such transcript.  Looks at most MAX_CONTEXT
+ * bytes.
+ */
+static const char *
+transcript_command(const char *t, size_t n, const char *addr)
+{
+	const char *p = t;
+	const char *end;
+	const char *last = NULL;
+	const char *found = NULL;
+	bool		matched = false,
+				in_reply = false;
+
+	if (t == NULL)
+		return NULL;
+	end = t + (n < MAX_CONTEXT ? n : MAX_CONTEXT);
+	while (p < end)
+	{
+		size_t		l = line_len(p, end);
+		size_t		k = 0;
+		bool		fail,
+					cont;
+
+		while (k < l && is_wsp((unsigned char) p[k]))
+			k++;
+		if (l - k >= 4 && memcmp(p + k, ">>> ", 4) == 0)
+		{
+			const char *c = p + k + 4;
+			size_t		cl = l - k - 4;
+
+			if (matched)
+				return found;
+			while (cl > 0 && is_space((unsigned char) c[cl - 1]))
+				cl--;
+			if (prefix_ci(c, cl, "rcpt"))
+				last = "RCPT";
+			else if (prefix_ci(c, cl, "mail"))
+				last = "MAIL";
+			else if (prefix_ci(c, cl, "data") || prefix_ci(c, cl, "bdat") ||
+					 (cl == 1 && c[0] == '.'))
+				last = "DATA";
+			else if (prefix_ci(c, cl, "ehlo") || prefix_ci(c, cl, "helo") ||
+					 prefix_ci(c, cl, "lhlo"))
+				last = "HELO";
+			else
+				last = NULL;	/* STARTTLS, RSET, ...: says nothing */
+		}
+		else if (transcript_reply(p + k, l - k, &fail, &cont))
+		{
+			if (matched && !in_reply)
+				return NULL;	/* pipelined: an earlier command's */
+			if (matched)
+				in_reply = cont;
+			else if (fail && (addr == NULL || find_ci(p + k, l - k, addr) != NULL))
+			{
+				matched = true;
+				found = last;
+				in_reply = cont;
+			}
+		}
+		p += l;
+		if (p < end)
+			p++;
+	}
+	return matched ? found : NULL;
+}
+
 static bool
 weak_reason(bs_reason r)
 {
 	return r == BS_R_UNDEFINED || r == BS_R_ON_HOLD || r == BS_R_NONE;
+}
+
+/* Is s[0..n) nothing but a number of 1 to 3 digits (blanks around)? */
+static bool
+bare_number(const char *s, size_t n)
+{
+	size_t		a = 0,
+				d = 0;
+
+	while (a < n && is_space((unsigned char) s[a]))
+		a++;
+	while (a < n && s[a] >= '0' && s[a] <= '9')
+		a++, d++;
+	while (a < n && is_space((unsigned char) s[a]))
+		a++;
+	return a == n && d >= 1 && d <= 3;
 }
 
 /* Is s an enhanced status code "d.ddd.ddd"? */
@@ -778,6 +905,24 @@ add_row(rp_state *st, const char *rcpt, size_t rlen, bs_kind kind,
 		const char *d = r->diagnostic ? r->diagnostic : "";
 		const char *cmd = find_command(d, strlen(d));
 
+		/*
+		 * A session transcript says which command a failure answered:
+		 * in the diagnostic itself, in the text about this recipient, or
+		 * at a failure line of the whole notice that names it.
+		 */
+		if (cmd == NULL)
+			cmd = transcript_command(d, strlen(d), NULL);
+		if (cmd == NULL && context && context != st->human)
+			cmd = transcript_command(context, clen, r->recipient);
+		if (cmd == NULL && st->human && st->transcript_budget > 0)
+		{
+			size_t		n = st->hlen < MAX_CONTEXT ? st->hlen : MAX_CONTEXT;
+
+			/* bounded per notice: many recipients, one search each */
+			st->transcript_budget = n < st->transcript_budget ?
+				st->transcript_budget - n : 0;
+			cmd = transcript_command(st->human, n, r->recipient);
+		}
 		if (cmd == NULL && context)
 			cmd = find_command(context, clen < MAX_CONTEXT ? clen : MAX_CONTEXT);
 		memset(&ctx, 0, sizeof(ctx));
@@ -832,11 +977,31 @@ add_row(rp_state *st, const char *rcpt, size_t rlen, bs_kind kind,
 			bs_smtp_result res2;
 
 			bs_smtp_classify(stbuf, strlen(stbuf), &ctx, &res2);
-			if (!weak_reason(res2.reason))
+
+			/*
+			 * A bare 4.x.x status reads as "still queued, will expire";
+			 * that guess is no better than a reply text that said
+			 * something vague, unless the notice is a delay notice.
+			 */
+			if (!weak_reason(res2.reason) &&
+				!(res2.reason == BS_R_EXPIRED && d[0] && !st->delayed))
 			{
 				r->reason = res2.reason;
 				r->type = res2.type;
 			}
+		}
+
+		/*
+		 * A delay notice (RFC 3464 Action: delayed) reports a message
+		 * still queued: transient whatever the last reply said; with no
+		 * better reason than a vague reply, the queue lifetime is what
+		 * will end it.
+		 */
+		if (st->delayed && r->reason != BS_R_DELIVERED)
+		{
+			if (weak_reason(r->reason))
+				r->reason = BS_R_EXPIRED;
+			r->type = BS_TYPE_TRANSIENT;
 		}
 		if (r->reason == BS_R_DELIVERED)
 		{
@@ -1010,6 +1175,10 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 		st->oom = true;
 		return 0;
 	}
+	st->human = human;
+	st->hlen = human ? hlen : 0;
+	st->transcript_budget = (st->human && find_ci(human, hlen < MAX_CONTEXT ? hlen : MAX_CONTEXT,
+												  "\n<<< ")) ? MAX_TRANSCRIPT_WORK : 0;
 	while (pos < len && nrec <= MAX_DSN_RECS)
 	{
 		bs_header  *h;
@@ -1148,6 +1317,25 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 		if (have_row(st, first_row, rcpt, strlen(rcpt)))
 			continue;
 		st->diag_type = NULL;
+		st->delayed = r->action && prefix_ci(r->action, strlen(r->action), "delayed");
+
+		/*
+		 * A Diagnostic-Code that is only a local mailer's exit status
+		 * ("X-Unix; 77") when the text about the address explains it in
+		 * words ("(reason: Insufficient permission)"): the words.
+		 */
+		if (para && diag && diag != para && bare_number(diag, dlen) &&
+			kind == BS_KIND_BOUNCE)
+		{
+			bs_smtp_result pr;
+
+			bs_smtp_classify(para, plen, NULL, &pr);
+			if (!weak_reason(pr.reason) && pr.reason != BS_R_DELIVERED)
+			{
+				diag = para;
+				dlen = plen;
+			}
+		}
 		if (r->diag && diag && diag != r->diag && !prefix_ci(r->diag, strlen(r->diag), "smtp"))
 		{
 			const char *semi = strchr(r->diag, ';');
@@ -1159,6 +1347,7 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 					  after_type(r->remote_mta), para ? para : human,
 					  para ? plen : hlen);
 		st->diag_type = NULL;
+		st->delayed = false;
 		if (row == NULL)
 			continue;
 		added++;
@@ -1173,6 +1362,8 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 			row->occurred_at = t;
 		}
 	}
+	st->human = NULL;
+	st->hlen = 0;
 	return added;
 }
 
@@ -1560,6 +1751,33 @@ has_reply_code(const char *t, size_t n)
 	return false;
 }
 
+/*
+ * Is the line a complete reply of a per-address report, "550 <a@b>... User
+ * unknown" or "550 host (smtp)... 550 Host unknown": a 4xx/5xx code, a
+ * space (not the '-' of a continued reply), and Sendmail's "... " after the
+ * address or host?
+ */
+static bool
+reply_line(const char *p, size_t n)
+{
+	size_t		k = 0;
+
+	while (k < n && is_wsp((unsigned char) p[k]))
+		k++;
+	if (n - k < 9 || (p[k] != '4' && p[k] != '5') || p[k + 1] < '0' ||
+		p[k + 1] > '9' || p[k + 2] < '0' || p[k + 2] > '9' || p[k + 3] != ' ')
+		return false;
+	for (size_t j = k + 4, spaces = 0; j + 3 < n; j++)
+	{
+		/* the address, or the host and its mailer: "host (smtp)" */
+		if (is_wsp((unsigned char) p[j]) && ++spaces > 1)
+			return false;
+		if (p[j] == '.' && p[j + 1] == '.' && p[j + 2] == '.' && p[j + 3] == ' ')
+			return true;
+	}
+	return false;
+}
+
 /* A recipient found in a plain-text bounce. */
 typedef struct native_rcpt
 {
@@ -1630,6 +1848,191 @@ collect_addresses(rp_state *st, const char *text, const char *region_end,
 	}
 	st->nexclude = saved;
 	return nrc;
+}
+
+/* Is the line p[0..n) blank (nothing but white space)? */
+static bool
+is_blank_line(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!is_space((unsigned char) p[i]))
+			return false;
+	return true;
+}
+
+/*
+ * The paragraph around the line at p (bounded by blank lines or the text's
+ * ends, at most MAX_PARA_LINES lines each way).
+ */
+#define MAX_PARA_LINES 16
+
+static void
+paragraph_of(const char *text, const char *end, const char *p,
+			 const char **ps, const char **pe)
+{
+	const char *s = p,
+			   *e = p;
+
+	for (int k = 0; k < MAX_PARA_LINES && s > text; k++)
+	{
+		const char *q = s - 1;	/* the '\n' ending the line before */
+
+		while (q > text && q[-1] != '\n')
+			q--;
+		if (is_blank_line(q, (size_t) (s - 1 - q)))
+			break;
+		s = q;
+	}
+	for (int k = 0; k < MAX_PARA_LINES && e < end; k++)
+	{
+		size_t		n = line_len(e, end);
+
+		if (e > p && is_blank_line(e, n))
+			break;
+		e += n;
+		if (e < end)
+			e++;
+	}
+	*ps = s;
+	*pe = e;
+}
+
+/*
+ * One recipient whose own lines carry no reply code: the reason is told
+ * elsewhere, but not by every line of the notice (a product banner, "this
+ * message was created automatically", the sender's own text ...).  The
+ * diagnostic is narrowed to what explains the failure:
+ *
+ *	1. a paragraph led by "Reason:" (the notice's own explanation);
+ *	2. the address's line when the address leads it and words follow
+ *	   ("a@b [User unknown]", "a@b Invalid Address, ..."), with the rest of
+ *	   its paragraph;
+ *	3. a notice that names the address before any reply code and has text
+ *	   after it: from the paragraph naming it (or the heading above a bare
+ *	   address list, "Delivery to the following recipients failed
+ *	   permanently:") to the end, since the reason follows the list;
+ *	4. else the whole text (the reason came before the address).
+ */
+static void
+narrow_single(const char *text, const char *end, const char **seg,
+			  const char **seg_end)
+{
+	const char *ls = *seg;
+	const char *ps,
+			   *pe;
+	const char *p;
+	bool		only_addr = true;
+
+	if ((size_t) (end - text) > MAX_SEGMENT)
+		end = text + MAX_SEGMENT;
+	*seg = text;
+	*seg_end = end;
+	if (ls < text || ls >= end)
+		return;
+
+	/* 1. "Reason: ..." */
+	for (p = text; p < end;)
+	{
+		size_t		n = line_len(p, end);
+		size_t		k = 0;
+
+		while (k < n && (is_wsp((unsigned char) p[k]) || p[k] == '*' || p[k] == '-'))
+			k++;
+		if (n - k >= 7 && prefix_ci(p + k, n - k, "reason") &&
+			(p[k + 6] == ':' || (is_wsp((unsigned char) p[k + 6]) &&
+								 memchr(p + k + 6, ':', n - k - 6) == NULL)) &&
+			n - k > 8)
+		{
+			paragraph_of(text, end, p, &ps, &pe);
+			*seg = ps;
+			*seg_end = pe;
+			return;
+		}
+		p += n;
+		if (p < end)
+			p++;
+	}
+
+	/* 2. "a@b [User unknown]" */
+	{
+		size_t		n = line_len(ls, end);
+		size_t		pos = 0,
+					s,
+					al;
+		size_t		k = 0;
+
+		while (k < n && (is_wsp((unsigned char) ls[k]) || ls[k] == '*' ||
+						 ls[k] == '-' || ls[k] == '<'))
+			k++;
+		if (next_address(ls, n, &pos, &s, &al) && s == k)
+		{
+			bool		words = false;
+
+			for (size_t j = s + al; j < n && !words; j++)
+				if (is_alnum((unsigned char) ls[j]))
+					words = true;
+			if (words)
+			{
+				paragraph_of(text, end, ls, &ps, &pe);
+				*seg = ls;
+				*seg_end = pe;
+				return;
+			}
+		}
+	}
+
+	/* 4. a reply code before the address: the whole text */
+	if (has_reply_code(text, (size_t) (ls - text)))
+		return;
+
+	/* 3. from the paragraph naming the address (or its heading) on */
+	paragraph_of(text, end, ls, &ps, &pe);
+	{
+		bool		more = false;
+
+		for (const char *q = pe; q < end && !more; q++)
+			if (is_alnum((unsigned char) *q))
+				more = true;
+		if (!more)
+			return;				/* nothing follows: the reason came before */
+	}
+	for (const char *q = ps; q < pe && only_addr;)
+	{
+		size_t		n = line_len(q, pe);
+		size_t		pos = 0,
+					s,
+					al;
+		size_t		last = 0;
+
+		while (next_address(q, n, &pos, &s, &al))
+		{
+			for (size_t k = last; k < s; k++)
+				if (is_alnum((unsigned char) q[k]))
+					only_addr = false;
+			last = s + al;
+		}
+		for (size_t k = last; k < n; k++)
+			if (is_alnum((unsigned char) q[k]))
+				only_addr = false;
+		q += n;
+		if (q < pe)
+			q++;
+	}
+	if (only_addr && ps > text)
+	{
+		const char *q = ps;
+		const char *he;
+
+		while (q > text && is_space((unsigned char) q[-1]))
+			q--;
+		if (q > text)
+		{
+			while (q > text && q[-1] != '\n')
+				q--;
+			paragraph_of(text, end, q, &ps, &he);
+		}
+	}
+	*seg = ps;
 }
 
 /*
@@ -1738,6 +2141,10 @@ parse_native(rp_state *st, const char *text, size_t len, const char *failed_hdr)
 		}
 	}
 
+	st->human = text;
+	st->hlen = (size_t) (region_end - text);
+	st->transcript_budget = find_ci(text, st->hlen < MAX_CONTEXT ? st->hlen : MAX_CONTEXT,
+									"\n<<< ") ? MAX_TRANSCRIPT_WORK : 0;
 	for (int i = 0; i < nrc && !st->oom; i++)
 	{
 		const char *seg = rc[i].seg;
@@ -1747,8 +2154,14 @@ parse_native(rp_state *st, const char *text, size_t len, const char *failed_hdr)
 			seg = text;
 		else
 		{
-			/* the segment ends at the next line naming another recipient */
+			/*
+			 * The segment ends at the next line naming another recipient.
+			 * A line that is a whole reply of its own ("554 <a@b>... Remote
+			 * protocol error", Sendmail's one line per address or host)
+			 * ends at the next such line, whatever that one names.
+			 */
 			const char *q = seg + line_len(seg, region_end);
+			bool		one_line = reply_line(seg, line_len(seg, region_end));
 
 			if ((size_t) (region_end - seg) > MAX_SEGMENT)
 				seg_end = seg + MAX_SEGMENT;
@@ -1762,6 +2175,11 @@ parse_native(rp_state *st, const char *text, size_t len, const char *failed_hdr)
 
 				q++;
 				n = line_len(q, seg_end);
+				if (one_line && reply_line(q, n))
+				{
+					seg_end = q;
+					break;
+				}
 				while (!other && next_address(q, n, &pos, &s, &al))
 					for (int j = 0; j < nrc; j++)
 						if (j != i && addr_eq(rc[j].addr, rc[j].alen, q + s, al))
@@ -1778,10 +2196,7 @@ parse_native(rp_state *st, const char *text, size_t len, const char *failed_hdr)
 			 * told elsewhere in the text (often above the address).
 			 */
 			if (nrc == 1 && !has_reply_code(seg, (size_t) (seg_end - seg)))
-			{
-				seg = text;
-				seg_end = (size_t) (region_end - text) > MAX_SEGMENT ? text + MAX_SEGMENT : region_end;
-			}
+				narrow_single(text, region_end, &seg, &seg_end);
 		}
 		if ((size_t) (seg_end - seg) > MAX_SEGMENT)
 			seg_end = seg + MAX_SEGMENT;
@@ -1790,6 +2205,8 @@ parse_native(rp_state *st, const char *text, size_t len, const char *failed_hdr)
 					(size_t) (region_end - text)))
 			added++;
 	}
+	st->human = NULL;
+	st->hlen = 0;
 	return added;
 }
 

@@ -678,10 +678,11 @@ status_reason(const bs_status *st, bool *specific)
 			{
 				case 1:			/* bad destination mailbox address */
 				case 3:			/* bad destination mailbox address syntax */
-				case 10:		/* Exchange: RecipientNotFound (RFC 7505
-								 * reuses it for a null MX; the phrase then
-								 * says so) */
 					return BS_R_USER_UNKNOWN;
+				case 10:		/* recipient address has null MX (RFC 7505);
+								 * Exchange's RecipientNotFound reuses the
+								 * code, and its words then say so */
+					return BS_R_NOT_ACCEPT;
 				case 2:			/* bad destination system address */
 					return BS_R_HOST_UNKNOWN;
 				case 6:			/* mailbox has moved */
@@ -963,6 +964,7 @@ bs_smtp_classify(const char *text, size_t len, const bs_smtp_context *ctx,
 	bs_reason	reason = BS_R_NONE;
 	bool		from_status = false;
 	bool		specific = false;
+	bool		oob_status = false;	/* the status came from ctx, not the text */
 	bool		cue_data,
 				cue_rcpt,
 				cue_mail,
@@ -991,6 +993,7 @@ bs_smtp_classify(const char *text, size_t len, const bs_smtp_context *ctx,
 				sc.fail_status = cs;
 			else
 				sc.ok_status = cs;
+			oob_status = true;
 		}
 	}
 
@@ -1037,6 +1040,12 @@ bs_smtp_classify(const char *text, size_t len, const bs_smtp_context *ctx,
 	{
 		bs_reason	r = status_reason(st, &specific);
 
+		/*
+		 * A DSN's "delivery time expired" (x.4.7) says only that the
+		 * queue gave up; the reply text says why the attempts failed.
+		 */
+		if (oob_status && r == BS_R_EXPIRED && sc.has_text)
+			specific = false;
 		if (specific)
 			reason = r, from_status = true;
 	}
@@ -1049,7 +1058,9 @@ bs_smtp_classify(const char *text, size_t len, const bs_smtp_context *ctx,
 	}
 	if (reason == BS_R_NONE && sc.code_551)
 		reason = BS_R_HAS_MOVED;
-	if (reason == BS_R_NONE && sc.fail_code && st->cls == 0)
+	/* the bare code, when no status or only an "other" x.0.0 one is given */
+	if (reason == BS_R_NONE && sc.fail_code &&
+		(st->cls == 0 || (st->subject == 0 && st->detail == 0)))
 		reason = code_reason(sc.fail_code);
 	if (reason == BS_R_NONE && !sc.has_text && bare_exit_status(
 			(const unsigned char *) text, text ? len : 0))
@@ -1080,18 +1091,29 @@ bs_smtp_classify(const char *text, size_t len, const bs_smtp_context *ctx,
 
 	/*
 	 * "User unknown" said with a policy code (x.7.x), an "other mailbox"
-	 * or mail-system code (x.2.0, x.3.x), or after the recipient was already
-	 * accepted (end of DATA), is a filter's answer, not a missing mailbox.
+	 * or mail-system code (x.2.0, x.3.x), a code that says the mailbox
+	 * exists but takes no mail (x.2.1, RFC 3463), or after the recipient
+	 * was already accepted (end of DATA), is a filter's answer, not a
+	 * missing mailbox.
 	 */
 	if (reason == BS_R_USER_UNKNOWN && !from_status)
 	{
 		if (st->cls >= 4 && !cue_rcpt &&
 			(st->subject == 7 || st->subject == 3 ||
-			 (st->subject == 2 && st->detail == 0)))
+			 (st->subject == 2 && st->detail <= 1)))
 			reason = BS_R_FILTERED;
 		else if (cue_data && !cue_rcpt)
 			reason = BS_R_FILTERED;
 	}
+
+	/*
+	 * A failed DNS lookup that ended in "host not found" (NXDOMAIN), with
+	 * no word of a passing fault: the name does not exist.
+	 */
+	if (reason == BS_R_NETWORK_ERROR && tag_has(&sc, BS_T_CUE_DNS) &&
+		(tag_has(&sc, BS_T_HOST_UNKNOWN) || tag_has(&sc, BS_T_CUE_NOT_FOUND)) &&
+		!tag_has(&sc, BS_T_CUE_TEMP))
+		reason = BS_R_HOST_UNKNOWN;
 
 	/* a recipient-type complaint in answer to MAIL FROM is about the sender */
 	if (cue_mail && !cue_rcpt &&

@@ -85,6 +85,9 @@ TAGS = [
 	("CUE_RCPT", None, 0),
 	("CUE_MAIL", None, 0),
 	("CUE_CONN", None, 0),
+	("CUE_DNS", None, 0),
+	("CUE_TEMP", None, 0),
+	("CUE_NOT_FOUND", None, 0),
 	# --- not a bounce ---
 	("FEEDBACK", "FEEDBACK", 3),
 	("VACATION", "VACATION", 3),
@@ -127,7 +130,15 @@ PHRASES = {
 		"identities failed the check",
 	],
 	"AUTH_FAILURE": [
-		"dmarc", "|spf|", "dkim", "domainkeys", "sender policy framework",
+		"dmarc", "dkim", "domainkeys", "sender policy framework",
+		# SPF named as a failed check, not as advice ("set up SPF records"):
+		"spf fail", "spf check", "spf validation", "spf verification",
+		"spf softfail", "spf hardfail", "spf permerror", "spf temperror",
+		"spf violation", "spf policy", "spf=fail", "spf=softfail",
+		"spf authentication", "spf did not pass", "spf not pass",
+		"fail spf", "failed spf", "fails spf", "failing spf", "did not pass spf",
+		"per spf", "per its spf", "per it s spf", "by spf", "openspf",
+		"as permitted sender", "not permitted by spf",
 		"authentication checks", "unauthenticated email",
 		"sender is unauthenticated", "senders to authenticate",
 		"authentication results", "not pass authentication",
@@ -411,6 +422,21 @@ PHRASES = {
 	"CUE_MAIL": [
 		"in reply to mail from", "after mail from", "mail from command",
 		">>> mail from", "[mail from]",
+	],
+	# a DNS lookup named as what failed; with a "not found" (the name may
+	# stand between: "host x.example not found") and no word of a passing
+	# fault it is a name that does not exist
+	"CUE_DNS": [
+		"dns lookup", "lookup failure", "lookup failed", "dns query",
+		"dns error", "dns failure", "name service error",
+	],
+	"CUE_NOT_FOUND": [
+		"|not found|", "does not exist", "nxdomain", "no such domain",
+		"no such host", "non existent", "nonexistent",
+	],
+	"CUE_TEMP": [
+		"try again", "temporar", "timed out", "timeout", "servfail",
+		"malformed", "unexpected",
 	],
 	"CUE_CONN": [
 		"after initial connection", "refused to talk to me", "after ehlo",

@@ -588,6 +588,205 @@ test_mime_bits(void)
 	CHECK_STR(u, "a?\xc3\xa9???z");
 }
 
+
+/* A DSN around a Sendmail/Courier-style transcript, one recipient block. */
+#define TRANSCRIPT_DSN \
+	"From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.net>\n" \
+	"To: me@example.org\n" \
+	"Subject: Returned mail: see transcript for details\n" \
+	"MIME-Version: 1.0\n" \
+	"Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n" \
+	"\n" \
+	"--B\n" \
+	"Content-Type: text/plain\n" \
+	"\n" \
+	"   ----- The following addresses had permanent fatal errors -----\n" \
+	"<rcpt@example.com>\n" \
+	"\n" \
+	"   ----- Transcript of session follows -----\n" \
+	"... while talking to mx.example.com.:\n" \
+	"%s" \
+	"\n" \
+	"--B\n" \
+	"Content-Type: message/delivery-status\n" \
+	"\n" \
+	"Reporting-MTA: dns; relay.example.net\n" \
+	"\n" \
+	"Final-Recipient: rfc822; rcpt@example.com\n" \
+	"Action: %s\n" \
+	"Status: %s\n" \
+	"Diagnostic-Code: smtp; %s\n" \
+	"\n" \
+	"--B--\n"
+
+static bs_report
+parse_transcript(const char *transcript, const char *action, const char *status,
+				 const char *diag)
+{
+	static char buf[4096];
+
+	snprintf(buf, sizeof(buf), TRANSCRIPT_DSN, transcript, action, status, diag);
+	return parse(buf);
+}
+
+static void
+test_commands(void)
+{
+	bs_report	r;
+
+	/* ">>> DATA" answered by "<<< 550 user unknown": a filter's answer */
+	r = parse_transcript(">>> DATA\n<<< 550 5.0.0 <rcpt@example.com>... User unknown\n",
+						 "failed", "5.0.0", "550 5.0.0 <rcpt@example.com>... User unknown");
+	CHECK(r.nrows == 1);
+	if (r.nrows == 1)
+	{
+		CHECK(r.rows[0].reason == BS_R_FILTERED);
+		CHECK(r.rows[0].type == BS_TYPE_TRANSIENT);
+	}
+
+	/* answered at RCPT: a missing mailbox */
+	r = parse_transcript(">>> RCPT To:<rcpt@example.com>\n<<< 550 5.0.0 <rcpt@example.com>... User unknown\n",
+						 "failed", "5.0.0", "550 5.0.0 <rcpt@example.com>... User unknown");
+	CHECK(r.nrows == 1 && r.rows[0].reason == BS_R_USER_UNKNOWN &&
+		  r.rows[0].type == BS_TYPE_PERMANENT);
+
+	/*
+	 * Pipelined: the 550 is followed by DATA's own answer, so it answered
+	 * RCPT (sent with DATA, not shown): not a DATA-stage refusal.
+	 */
+	r = parse_transcript(">>> DATA\n<<< 550 <rcpt@example.com>: User unknown\n"
+						 "550 5.1.1 <rcpt@example.com>... User unknown\n"
+						 "<<< 554 Error: no valid recipients\n",
+						 "failed", "5.0.0", "550 <rcpt@example.com>: User unknown");
+	CHECK(r.nrows == 1 && r.rows[0].reason == BS_R_USER_UNKNOWN);
+
+	/* a multi-line reply is one reply, not pipelining */
+	r = parse_transcript(">>> DATA\n<<< 550-5.7.1 <rcpt@example.com>... User unknown\n"
+						 "<<< 550 5.7.1 see the policy page\n",
+						 "failed", "5.0.0", "550 5.7.1 <rcpt@example.com>... User unknown");
+	CHECK(r.nrows == 1 && r.rows[0].reason == BS_R_FILTERED);
+}
+
+static void
+test_delay_and_status(void)
+{
+	bs_report	r;
+
+	/* Action: failed with a vague 4xx: the bare status is no "expired" */
+	r = parse_transcript("", "failed", "4.0.0", "450 4.0.0 Temporary failure");
+	CHECK(r.nrows == 1 && r.rows[0].reason == BS_R_ON_HOLD &&
+		  r.rows[0].type == BS_TYPE_TRANSIENT);
+
+	/* a delay notice: transient whatever the reply said */
+	r = parse_transcript("", "delayed", "4.0.0", "450 4.0.0 Temporary failure");
+	CHECK(r.nrows == 1 && r.rows[0].reason == BS_R_EXPIRED &&
+		  r.rows[0].type == BS_TYPE_TRANSIENT);
+	r = parse_transcript("", "delayed", "4.2.2", "452 4.2.2 Mailbox full");
+	CHECK(r.nrows == 1 && r.rows[0].reason == BS_R_MAILBOX_FULL &&
+		  r.rows[0].type == BS_TYPE_TRANSIENT);
+
+	/* a queue that gave up (4.4.7): the attempts' reason is kept */
+	r = parse_transcript("", "failed", "4.4.7",
+						 "<rcpt@example.com>... Deferred: Connection refused by mx.example.com.");
+	CHECK(r.nrows == 1 && r.rows[0].reason == BS_R_BLOCKED);
+	r = parse_transcript("", "failed", "4.4.7", "");
+	CHECK(r.nrows == 1 && r.rows[0].reason == BS_R_EXPIRED);
+}
+
+static void
+test_narrowing(void)
+{
+	/* one recipient, no reply code: the notice's banner is not the reason */
+	const char *banner =
+		"From: postmaster@gw.example.net\n"
+		"To: me@example.org\n"
+		"Subject: Undeliverable mail\n"
+		"\n"
+		"****** Message from Example Security Gateway ******\n"
+		"\n"
+		"The following mail could not be delivered.\n"
+		"Reason:  Unable to deliver message to <rcpt@example.com>.\n"
+		"\n"
+		"****** End of message ******\n";
+	const char *listed =
+		"From: postmaster@gw.example.net\n"
+		"To: me@example.org\n"
+		"Subject: Undeliverable mail\n"
+		"\n"
+		"This is an automatically generated notice from the security gateway.\n"
+		"\n"
+		"---The following addresses had delivery errors---\n"
+		"\n"
+		"rcpt@example.com [Mailbox full]\n";
+	const char *exit_status =
+		"From: MAILER-DAEMON@relay.example.net\n"
+		"To: me@example.org\n"
+		"Subject: Returned mail\n"
+		"MIME-Version: 1.0\n"
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n"
+		"\n"
+		"--B\n"
+		"Content-Type: text/plain\n"
+		"\n"
+		"   ----- The following addresses had permanent fatal errors -----\n"
+		"<rcpt@example.com>\n"
+		"    (reason: Insufficient permission)\n"
+		"\n"
+		"--B\n"
+		"Content-Type: message/delivery-status\n"
+		"\n"
+		"Reporting-MTA: dns; relay.example.net\n"
+		"\n"
+		"Final-Recipient: rfc822; rcpt@example.com\n"
+		"Action: failed\n"
+		"Status: 5.3.0\n"
+		"Diagnostic-Code: X-Unix; 77\n"
+		"\n"
+		"--B--\n";
+	const char *sendmail_lines =
+		"From: MAILER-DAEMON@relay.example.net\n"
+		"To: me@example.org\n"
+		"Subject: Returned mail: see transcript\n"
+		"\n"
+		"   ----- Transcript of session follows -----\n"
+		"554 <one@example.edu>... Remote protocol error: Connection reset by peer\n"
+		"550 example.org (smtp)... 550 Host unknown\n"
+		"554 <two@example.org>... 550 Host unknown (Authoritative answer from name server)\n";
+	bs_report	r;
+
+	r = parse(banner);
+	CHECK(r.nrows == 1);
+	if (r.nrows == 1)
+	{
+		CHECK(strstr(r.rows[0].diagnostic, "Security") == NULL);
+		CHECK(strncmp(r.rows[0].diagnostic, "The following mail", 18) == 0);
+		CHECK(r.rows[0].reason != BS_R_SECURITY_ERROR);
+	}
+	r = parse(listed);
+	CHECK(r.nrows == 1);
+	if (r.nrows == 1)
+	{
+		CHECK_STR(r.rows[0].diagnostic, "rcpt@example.com [Mailbox full]");
+		CHECK(r.rows[0].reason == BS_R_MAILBOX_FULL);
+	}
+	r = parse(exit_status);
+	CHECK(r.nrows == 1);
+	if (r.nrows == 1)
+	{
+		CHECK(strstr(r.rows[0].diagnostic, "Insufficient permission") != NULL);
+		CHECK(r.rows[0].reason == BS_R_SYSTEM_ERROR);
+	}
+	r = parse(sendmail_lines);
+	CHECK(r.nrows == 2);
+	if (r.nrows == 2)
+	{
+		CHECK_STR(r.rows[0].recipient, "one@example.edu");
+		CHECK(strstr(r.rows[0].diagnostic, "Host unknown") == NULL);
+		CHECK(r.rows[0].type != BS_TYPE_PERMANENT);
+		CHECK(r.rows[1].reason == BS_R_HOST_UNKNOWN);
+	}
+}
+
 int
 main(void)
 {
@@ -600,6 +799,9 @@ main(void)
 	test_mime_bits();
 	test_repairs();
 	test_huge();
+	test_commands();
+	test_delay_and_status();
+	test_narrowing();
 	arena_free(&ar);
 	return UNIT_DONE();
 }

@@ -41,12 +41,17 @@ static const smtp_case cases[] = {
 	/* host_unknown */
 	{"550 5.1.2 <a@nowhere.example>... Host unknown (Name server: nowhere.example: host not found)", P, "host_unknown", 550, "5.1.2"},
 	{"Host or domain name not found. Name service error for name=nowhere.example type=A: Host not found", P, "host_unknown", 0, ""},
+	/* a DNS lookup that ended in "not found" vs one that failed for now */
+	{"DNS lookup failure: host mx.nowhere.example not found", P, "host_unknown", 0, ""},
+	{"DNS lookup failed: host mx.example.net not found, try again", T, "network_error", 0, ""},
+	{"Name service error for name=example.net type=MX: Malformed or unexpected name server reply", T, "network_error", 0, ""},
 	/* has_moved */
 	{"550 5.1.6 recipient no longer on server: k@example.jp", P, "has_moved", 550, "5.1.6"},
 	{"551 User not local; please try <k@elsewhere.example>", P, "has_moved", 551, ""},
 	/* not_accept */
 	{"556 5.1.10 Recipient address has null MX", P, "not_accept", 556, "5.1.10"},
 	{"No MX found for domain", P, "not_accept", 0, ""},
+	{"5.1.10", P, "not_accept", 0, "5.1.10"},
 	{"421 4.4.0 domain does not accept mail (null MX)", T, "not_accept", 421, "4.4.0"},
 	/* mailbox_full: 552/550 and text about quota */
 	{"552 5.2.2 Mailbox full", T, "mailbox_full", 552, "5.2.2"},
@@ -89,6 +94,11 @@ static const smtp_case cases[] = {
 	/* auth_failure / require_ptr / not_compliant_rfc / security_error / failed_starttls */
 	{"550-5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy.", T, "auth_failure", 550, "5.7.26"},
 	{"550 5.7.1 SPF check failed", T, "auth_failure", 550, "5.7.1"},
+	{"550 5.7.1 Message rejected: SPF fail - not authorized", T, "auth_failure", 550, "5.7.1"},
+	{"550 5.7.1 192.0.2.1 is not allowed to send mail from example.com per its SPF record", T, "auth_failure", 550, "5.7.1"},
+	{"550 5.7.23 domain of sender does not designate 192.0.2.1 as permitted sender", T, "auth_failure", 550, "5.7.23"},
+	/* SPF named as advice, not as the failure: the stated reason wins */
+	{"Your message was rejected due to spam classification. Please set up SPF records for your domain.", T, "spam_detected", 0, ""},
 	{"550 5.7.25 Reverse DNS validation failed", T, "require_ptr", 550, "5.7.25"},
 	{"450 4.7.1 Client host rejected: cannot find your hostname, [192.0.2.1]", T, "require_ptr", 450, "4.7.1"},
 	{"550-5.7.1 This message is not RFC 5322 compliant.", T, "not_compliant_rfc", 550, "5.7.1"},
@@ -284,6 +294,31 @@ test_context(void)
 	ctx.command_len = 4;
 	classify("553 Invalid recipient k@example.net", &ctx, &r);
 	CHECK(r.reason == BS_R_USER_UNKNOWN && r.type == BS_TYPE_PERMANENT);
+
+	/* x.2.1 says the mailbox exists: "user unknown" with it is a filter's */
+	memset(&ctx, 0, sizeof(ctx));
+	classify("550 5.2.1 <k@example.jp>... User Unknown", &ctx, &r);
+	CHECK(r.reason == BS_R_FILTERED && r.type == BS_TYPE_TRANSIENT);
+	ctx.command = "RCPT";
+	ctx.command_len = 4;
+	classify("550 5.2.1 <k@example.jp>... User Unknown", &ctx, &r);
+	CHECK(r.reason == BS_R_USER_UNKNOWN && r.type == BS_TYPE_PERMANENT);
+
+	/* an "other" x.0.0 status leaves the reply code its say */
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.status = "4.0.0";
+	ctx.status_len = 5;
+	classify("451 Could not complete the lookup for this domain", &ctx, &r);
+	CHECK(r.reason == BS_R_SYSTEM_ERROR && r.type == BS_TYPE_TRANSIENT);
+
+	/* a DSN's 4.4.7 (queue expired) does not hide why the attempts failed */
+	ctx.status = "4.4.7";
+	classify("Deferred: Connection refused by mx.example.net.", &ctx, &r);
+	CHECK(r.reason == BS_R_BLOCKED);
+	classify("", &ctx, &r);
+	CHECK(r.reason == BS_R_EXPIRED);
+	classify("451 4.4.7 Delivery time expired", NULL, &r);
+	CHECK(r.reason == BS_R_EXPIRED);
 
 	/* the DSN Status: field fills in for a text without one */
 	memset(&ctx, 0, sizeof(ctx));
