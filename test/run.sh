@@ -110,6 +110,7 @@ fi
 
 bs_cluster_stop
 echo
+echo "took ${SECONDS}s"
 [ ${#failures[@]} -eq 0 ] || echo "failed stages: ${failures[*]}"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ ${#failures[@]} -eq 0 ]
