@@ -87,8 +87,11 @@ BEGIN
   IF v_soft THEN
     -- Two transactions adding the last soft bounces of one address must see
     -- each other's: serialize per address, in a fixed order (no deadlocks).
+    -- The addresses are hashed into 1024 lock keys, so that a bulk load of a
+    -- million events takes at most 1024 locks, not one per address (which
+    -- overflows the shared lock table: "out of shared memory").
     PERFORM pg_catalog.pg_advisory_xact_lock(1651733872, l.k)
-       FROM (SELECT DISTINCT pg_catalog.hashtext(n.project || '/' || n.address) AS k
+       FROM (SELECT DISTINCT pg_catalog.hashtext(n.project || '/' || n.address) OPERATOR(pg_catalog.&) 1023 AS k
                FROM new_events n
               WHERE n.received_at >= now() AND n.kind = 'bounce' AND n.bounce_type = 'transient'
               ORDER BY 1) l;
