@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The bounce_suppress benchmarks, from a fresh Debian 12 + PostgreSQL 15:
 #
-#   bash test/bench/run.sh                      # full sizes (about 20 minutes)
+#   bash test/bench/run.sh                      # full sizes (about 25 minutes)
 #   BENCH_SCALE=small bash test/bench/run.sh    # quick: smaller sizes, a few minutes
 #
 # Installs what is missing, builds and installs the extension, starts a
