@@ -2,8 +2,9 @@
  *
  * bs_sql_text.c
  *	  SQL bindings of the plain-C text parsers: normalize_address,
- *	  classify_smtp, parse_smtp_reply, is_sender_reason; and the small
- *	  helpers the other backend files share (enum labels, the actor).
+ *	  classify_smtp, parse_smtp_reply, is_sender_reason, is_known_reason;
+ *	  and the small helpers the other backend files share (enum labels, the
+ *	  actor).
  *
  *-------------------------------------------------------------------------
  */
@@ -134,6 +135,22 @@ is_sender_reason(PG_FUNCTION_ARGS)
 
 	PG_RETURN_BOOL(bs_reason_is_sender(bs_reason_from_name(VARDATA_ANY(reason),
 														   VARSIZE_ANY_EXHDR(reason))));
+}
+
+PG_FUNCTION_INFO_V1(is_known_reason);
+/*
+ * is_known_reason(text) -> boolean: is it a word of the reason vocabulary?
+ * The CHECK on events.reason calls it: a function call is a much smaller
+ * expression tree than a 36-way IN list, and the executor rebuilds CHECK
+ * trees for every statement.
+ */
+Datum
+is_known_reason(PG_FUNCTION_ARGS)
+{
+	text	   *reason = PG_GETARG_TEXT_PP(0);
+
+	PG_RETURN_BOOL(bs_reason_from_name(VARDATA_ANY(reason),
+									   VARSIZE_ANY_EXHDR(reason)) != BS_R_NONE);
 }
 
 PG_FUNCTION_INFO_V1(current_actor);

@@ -61,6 +61,13 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.is_sender_reason(text) IS
   'True for reasons that blame the sender (reputation, blocklists, authentication, content, rate limits), not the recipient address';
 
+CREATE FUNCTION @extschema@.is_known_reason(reason text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'is_known_reason'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.is_known_reason(text) IS
+  'True if the text is a word of the reason vocabulary (user_unknown, mailbox_full, blocked, ...)';
+
 CREATE FUNCTION @extschema@.current_actor()
 RETURNS text
 AS 'MODULE_PATHNAME', 'current_actor'

@@ -37,15 +37,7 @@ CREATE TABLE @extschema@.events (
   CONSTRAINT events_reply_code_range CHECK (reply_code BETWEEN 200 AND 599),
   CONSTRAINT events_event_id_needs_provider
     CHECK (provider_event_id IS NULL OR provider IS NOT NULL),
-  CONSTRAINT events_reason_known CHECK (reason IN (
-    'user_unknown', 'host_unknown', 'has_moved', 'not_accept', 'mailbox_full',
-    'mailbox_disabled', 'message_too_big', 'exceed_limit', 'filtered', 'rejected',
-    'blocked', 'bad_reputation', 'spam_detected', 'virus_detected',
-    'policy_violation', 'content_error', 'auth_failure', 'require_ptr',
-    'not_compliant_rfc', 'security_error', 'failed_starttls', 'relay_denied',
-    'rate_limited', 'too_many_connections', 'expired', 'network_error',
-    'system_error', 'system_full', 'mailer_error', 'syntax_error', 'on_hold',
-    'undefined', 'suppressed', 'feedback', 'vacation', 'delivered'))
+  CONSTRAINT events_reason_known CHECK (@extschema@.is_known_reason(reason))
 );
 ALTER SEQUENCE @extschema@.events_id_seq OWNED BY @extschema@.events.id;
 CREATE INDEX events_project_occurred_at ON @extschema@.events (project, occurred_at);
