@@ -18,8 +18,9 @@ bs_say "building and installing bounce_suppress"
 bs_build_install
 WORK=$(mktemp -d /tmp/bounce_suppress-demo.XXXXXX)
 chmod 755 "$WORK"
+trap 'bs_cluster_stop; [ -n "${BS_KEEP:-}" ] || rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
 bs_say "starting a throwaway cluster in $WORK"
 BS_PORT=${BS_PORT:-54339} bs_cluster_start "$WORK/pg"
-trap 'bs_cluster_stop; [ -n "${BS_KEEP:-}" ] || rm -rf "$WORK"' EXIT
 psql -X -q -v ON_ERROR_STOP=1 -P pager=off -d postgres -f test/demo.sql
 bs_say "done; stopping the cluster"

@@ -5,7 +5,8 @@
 #   bs_build_install         make && make install (as root)
 #   bs_cluster_start DIR     initdb + start a private cluster as `postgres`
 #                            on a unix socket in DIR; exports PGHOST/PGPORT
-#   bs_cluster_stop          stop it (also registered as an EXIT trap)
+#   bs_cluster_stop          stop it; callers call it from their own EXIT
+#                            trap, set before bs_cluster_start
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 
@@ -65,7 +66,6 @@ bs_cluster_start() {
 		local line
 		for line in "$@"; do echo "$line"; done
 	} >>"$BS_CLUSTER_DIR/data/postgresql.conf"
-	trap bs_cluster_stop EXIT
 	bs_as_pg pg_ctl -D "$BS_CLUSTER_DIR/data" -l "$BS_CLUSTER_DIR/server.log" -w -t 60 start >/dev/null || {
 		cat "$BS_CLUSTER_DIR/server.log" >&2
 		return 1

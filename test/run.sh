@@ -36,6 +36,7 @@ cleanup() {
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 chmod 755 "$WORK"
 # A copy of the tree that postgres may write to (pg_regress results, TAP data).
 mkdir "$WORK/tree"

@@ -61,8 +61,9 @@ cleanup() {
 	rm -rf "$WORK"
 }
 bs_say "starting a throwaway cluster on port $BS_PORT ($SCALE sizes)"
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 bs_cluster_start "$WORK/pg" "${SETTINGS[@]}" || exit 1
-trap cleanup EXIT INT TERM
 mkdir "$WORK/files" && chown postgres: "$WORK/files"
 PSQL=(psql -X -q -v ON_ERROR_STOP=1)
 
