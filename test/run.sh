@@ -20,7 +20,7 @@ cd "$(dirname "$0")/.."
 TOP=$PWD
 source test/lib.sh
 
-FUZZ_SECONDS=${FUZZ_SECONDS:-5}
+FUZZ_SECONDS=${FUZZ_SECONDS:-10}
 passed=0
 failed=0
 failures=()
