@@ -46,10 +46,13 @@ CREATE TEMP TABLE queue (email text);
 CREATE INDEX ON queue (bounce_suppress.normalize_address(email));
 DROP TABLE queue;
 
--- which reasons blame the sender
-SELECT r AS reason, bounce_suppress.is_sender_reason(r) AS sender
+-- which reasons blame the sender, and which words are in the vocabulary
+SELECT r AS reason, bounce_suppress.is_sender_reason(r) AS sender,
+       bounce_suppress.is_known_reason(r) AS known
   FROM unnest(ARRAY['user_unknown', 'host_unknown', 'mailbox_full', 'blocked', 'bad_reputation',
                     'spam_detected', 'auth_failure', 'policy_violation', 'content_error',
                     'rate_limited', 'too_many_connections', 'relay_denied', 'expired',
                     'suppressed', 'undefined', 'no_such_reason']) AS r
  ORDER BY 1;
+SELECT bounce_suppress.is_known_reason(NULL) IS NULL AS null_is_null,
+       bounce_suppress.is_known_reason('') AS empty, bounce_suppress.is_known_reason('User_Unknown') AS mixed_case;
