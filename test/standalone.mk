@@ -26,13 +26,13 @@ FUZZ_BINS := $(patsubst test/fuzz/%.c,$(BUILD)/%,$(FUZZ_SRCS))
 $(BUILD):
 	mkdir -p $@
 
-$(BUILD)/test_%: test/unit/test_%.c $(PURE_SRCS) test/unit/unit.h | $(BUILD)
+$(BUILD)/test_%: test/unit/test_%.c $(PURE_SRCS) test/unit/unit.h test/unit/arena.h | $(BUILD)
 	$(CC) $(CFLAGS_UNIT) -o $@ $< $(PURE_SRCS)
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ASAN_OPTIONS=detect_leaks=1 $$t; done
 
-$(BUILD)/fuzz_%: test/fuzz/fuzz_%.c $(PURE_SRCS) | $(BUILD)
+$(BUILD)/fuzz_%: test/fuzz/fuzz_%.c $(PURE_SRCS) test/unit/arena.h | $(BUILD)
 	$(FUZZ_CC) -g -O1 -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $< $(PURE_SRCS)
 
 fuzz-build: $(FUZZ_BINS)

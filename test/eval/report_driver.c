@@ -14,42 +14,7 @@
 #include <string.h>
 
 #include "bs_report.h"
-
-/* A malloc-backed arena: a list of blocks freed all at once. */
-typedef struct arena
-{
-	void	  **blocks;
-	size_t		n,
-				cap;
-} arena;
-
-static void *
-arena_alloc(void *ctx, size_t size)
-{
-	arena	   *a = ctx;
-	void	   *p;
-
-	if (a->n == a->cap)
-	{
-		a->cap = a->cap ? a->cap * 2 : 64;
-		a->blocks = realloc(a->blocks, a->cap * sizeof(void *));
-		if (a->blocks == NULL)
-			abort();
-	}
-	p = malloc(size);
-	if (p == NULL)
-		abort();
-	a->blocks[a->n++] = p;
-	return p;
-}
-
-static void
-arena_reset(arena *a)
-{
-	for (size_t i = 0; i < a->n; i++)
-		free(a->blocks[i]);
-	a->n = 0;
-}
+#include "../unit/arena.h"
 
 static const char *
 nz(const char *s)

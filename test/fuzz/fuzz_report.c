@@ -12,33 +12,7 @@
 #include <string.h>
 
 #include "bs_report.h"
-
-typedef struct arena
-{
-	void	  **blocks;
-	size_t		n,
-				cap;
-} arena;
-
-static void *
-arena_alloc(void *ctx, size_t size)
-{
-	arena	   *a = ctx;
-	void	   *p;
-
-	if (a->n == a->cap)
-	{
-		a->cap = a->cap ? a->cap * 2 : 64;
-		a->blocks = realloc(a->blocks, a->cap * sizeof(void *));
-		if (a->blocks == NULL)
-			abort();
-	}
-	p = malloc(size);
-	if (p == NULL)
-		abort();
-	a->blocks[a->n++] = p;
-	return p;
-}
+#include "../unit/arena.h"
 
 /* Abort unless s is valid UTF-8 (the SQL side relies on it). */
 static void
@@ -89,8 +63,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (bs_reason_name(r->reason) == NULL)
 			abort();
 	}
-	for (size_t i = 0; i < ar.n; i++)
-		free(ar.blocks[i]);
-	free(ar.blocks);
+	arena_free(&ar);
 	return 0;
 }

@@ -14,41 +14,8 @@
 
 #include "bs_mime.h"
 #include "bs_report.h"
+#include "arena.h"
 #include "unit.h"
-
-/* A malloc-backed arena: blocks freed all at once. */
-typedef struct arena
-{
-	void	  **blocks;
-	size_t		n,
-				cap;
-} arena;
-
-static void *
-arena_alloc(void *ctx, size_t size)
-{
-	arena	   *a = ctx;
-	void	   *p;
-
-	if (a->n == a->cap)
-	{
-		a->cap = a->cap ? a->cap * 2 : 64;
-		a->blocks = realloc(a->blocks, a->cap * sizeof(void *));
-	}
-	p = malloc(size);
-	a->blocks[a->n++] = p;
-	return p;
-}
-
-static void
-arena_free(arena *a)
-{
-	for (size_t i = 0; i < a->n; i++)
-		free(a->blocks[i]);
-	free(a->blocks);
-	a->blocks = NULL;
-	a->n = a->cap = 0;
-}
 
 static arena ar;
 static bs_alloc al = {arena_alloc, &ar};
