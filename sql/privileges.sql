@@ -43,18 +43,6 @@
 -- role behind SET ROLE, not the trigger's owner) in actor.
 \set VERBOSITY terse
 
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-  r text;
-BEGIN
-  EXECUTE stmt INTO r;
-  RETURN 'ok: ' || coalesce(r, 'NULL');
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
-GRANT EXECUTE ON FUNCTION pg_temp.try(text) TO PUBLIC;
 
 CREATE ROLE regress_bs_ingest NOLOGIN;
 CREATE ROLE regress_bs_admin NOLOGIN IN ROLE regress_bs_ingest;
@@ -122,7 +110,7 @@ SELECT address, reason FROM bounce_suppress.suppressions WHERE project = 'privil
 SELECT bounce_suppress.is_suppressed('hard@example.com', 'privileges') AS hard_suppressed;
 
 -- ... but cannot remove, change or forge anything
-SELECT what, pg_temp.try(stmt) AS result
+SELECT what, public.try_value(stmt) AS result
   FROM (VALUES
     (1, 'unsuppress',            $$SELECT bounce_suppress.unsuppress('hard@example.com', 'sneaky', project => 'privileges')$$),
     (2, 'suppress',              $$SELECT bounce_suppress.suppress('x@example.com', project => 'privileges')$$),
@@ -169,7 +157,7 @@ SELECT bounce_suppress.is_suppressed('hard@example.com', 'privileges') AS hard,
        bounce_suppress.normalize_address('Jane <Jane@Example.com>') AS normalized,
        bounce_suppress.classify_smtp('550 5.1.1 user unknown') AS classified;
 SELECT count(*) AS active FROM bounce_suppress.active_suppressions WHERE project = 'privileges';
-SELECT what, pg_temp.try(stmt) AS result
+SELECT what, public.try_value(stmt) AS result
   FROM (VALUES
     (1, 'ingest_bounce',     $$SELECT bounce_suppress.ingest_bounce('x@example.com', 'permanent', project => 'privileges')$$),
     (2, 'ingest_complaint',  $$SELECT bounce_suppress.ingest_complaint('x@example.com', project => 'privileges')$$),

@@ -26,18 +26,6 @@
 -- probe = index refuses rather than read past it.
 \set VERBOSITY terse
 
-CREATE FUNCTION pg_temp.try(stmt text) RETURNS text
-LANGUAGE plpgsql AS $$
-DECLARE
-  r text;
-BEGIN
-  EXECUTE stmt INTO r;
-  RETURN 'ok: ' || coalesce(r, 'NULL');
-EXCEPTION WHEN OTHERS THEN
-  RETURN SQLSTATE || ': ' || SQLERRM;
-END
-$$;
-GRANT EXECUTE ON FUNCTION pg_temp.try(text) TO PUBLIC;
 
 CREATE ROLE regress_bs_tenants NOLOGIN;
 CREATE ROLE regress_bs_tenant_a NOLOGIN IN ROLE regress_bs_tenants;
@@ -89,11 +77,11 @@ SELECT a.address, p.project,
  ORDER BY 1, 2;
 -- the direct index probe would read past the policy: refused
 SET bounce_suppress.probe = index;
-SELECT pg_temp.try($$SELECT bounce_suppress.is_suppressed('only-b@example.com', 'regress_bs_tenant_b')$$) AS index_probe;
+SELECT public.try_value($$SELECT bounce_suppress.is_suppressed('only-b@example.com', 'regress_bs_tenant_b')$$) AS index_probe;
 RESET bounce_suppress.probe;
 
 -- ... and cannot change tenant B's
-SELECT what, pg_temp.try(stmt) AS result
+SELECT what, public.try_value(stmt) AS result
   FROM (VALUES
     (1, 'UPDATE B''s row',   $$WITH u AS (UPDATE bounce_suppress.suppressions SET note = 'x' WHERE project = 'regress_bs_tenant_b' RETURNING 1) SELECT count(*) FROM u$$),
     (2, 'DELETE B''s rows',  $$WITH d AS (DELETE FROM bounce_suppress.suppressions WHERE project = 'regress_bs_tenant_b' RETURNING 1) SELECT count(*) FROM d$$),

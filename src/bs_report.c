@@ -931,11 +931,6 @@ add_row(rp_state *st, const char *rcpt, size_t rlen, bs_kind kind,
 			ctx.command = cmd;
 			ctx.command_len = strlen(cmd);
 		}
-		if (r->remote_mta)
-		{
-			ctx.host = r->remote_mta;
-			ctx.host_len = strlen(r->remote_mta);
-		}
 		if (stbuf[0])
 		{
 			ctx.status = stbuf;

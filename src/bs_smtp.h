@@ -80,8 +80,6 @@ typedef struct bs_smtp_context
 	const char *command;		/* SMTP command the reply answered: "RCPT", "DATA",
 								 * "MAIL", "CONN", "HELO", ... */
 	size_t		command_len;
-	const char *host;			/* responding host (Remote-MTA / reporting MTA) */
-	size_t		host_len;
 	const char *status;			/* enhanced status given out of band (a DSN's
 								 * Status: field), used when the text has none */
 	size_t		status_len;

@@ -34,7 +34,6 @@ typedef struct EventsInfo
 				reply_code,
 				enhanced_status,
 				diagnostic,
-				remote_mta,
 				occurred_at;
 	Oid			kind_bounce,
 				kind_complaint,
@@ -72,7 +71,6 @@ events_info(FunctionCallInfo fcinfo, Relation rel)
 	info->reply_code = column(rel, "reply_code");
 	info->enhanced_status = column(rel, "enhanced_status");
 	info->diagnostic = column(rel, "diagnostic");
-	info->remote_mta = column(rel, "remote_mta");
 	info->occurred_at = column(rel, "occurred_at");
 	kind_typid = TupleDescAttr(desc, info->kind - 1)->atttypid;
 	info->kind_bounce = bs_enum_label_oid(kind_typid, "bounce");
@@ -147,19 +145,9 @@ events_before_insert(PG_FUNCTION_ARGS)
 		if (!diag_null && (type_null || reason_null || code_null || status_null))
 		{
 			text	   *t = DatumGetTextPP(diag);
-			bs_smtp_context ctx = {0};
 			bs_smtp_result res;
-			bool		mta_null;
-			Datum		mta = heap_getattr(tuple, info->remote_mta, desc, &mta_null);
 
-			if (!mta_null)
-			{
-				text	   *m = DatumGetTextPP(mta);
-
-				ctx.host = VARDATA_ANY(m);
-				ctx.host_len = VARSIZE_ANY_EXHDR(m);
-			}
-			bs_smtp_classify(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), &ctx, &res);
+			bs_smtp_classify(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), NULL, &res);
 			if (type_null)
 			{
 				cols[ncols] = info->bounce_type;
