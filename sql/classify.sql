@@ -24,6 +24,13 @@ INSERT INTO replies VALUES
   (15, '552 5.2.3 Message length exceeds limit set by recipient'),
   (16, '550 5.2.0 Message Filtered'),
   (17, 'host mx.example.jp[192.0.2.1] said: 550 : User unknown (in reply to end of DATA command)'),
+  -- refusals after DATA by their form (docomo, KDDI au, Yahoo), and the same
+  -- words followed by DATA's refusal for want of recipients (said at RCPT)
+  (18, '550 Unknown user k@example.ne.jp'),
+  (19, '554 delivery error: dd This user doesn''t have a example.com account (k@example.com) [0]'),
+  (35, '550 : User unknown'),
+  (36, '550 Unknown user k@example.ne.jp 503 Bad sequence of commands'),
+  (37, '550 5.1.1 <k@example.com>... User unknown 503 5.0.0 Need RCPT (recipient)'),
   -- sender-caused reasons
   (20, '501 5.1.8 Sender address rejected: Domain not found'),
   (21, '554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org'),

@@ -120,6 +120,7 @@ typedef struct bs_scan
 	int			fail_code;		/* first 4xx/5xx reply code */
 	int			ok_code;		/* first 2xx reply code */
 	int			code_551;		/* a 551 ("user not local") anywhere */
+	int			late_503;		/* a 503 after an earlier failure code */
 	bs_status	fail_status;	/* first 4.x.x/5.x.x status */
 	bs_status	ok_status;		/* first 2.x.x status */
 	bs_reason	provider;		/* reason named by a provider's own error
@@ -362,6 +363,9 @@ scan_number(const unsigned char *text, size_t i, size_t len, bool line_start,
 	{
 		if (code >= 400)
 		{
+			/* "503 bad sequence": DATA sent after every RCPT failed */
+			if (code == 503 && sc->fail_code != 0 && sc->fail_code != 503)
+				sc->late_503 = 1;
 			if (sc->fail_code == 0)
 				sc->fail_code = code;
 			if (code == 551)
@@ -944,6 +948,59 @@ bare_exit_status(const unsigned char *t, size_t len)
 			 v == 251 || v == 252);
 }
 
+/*
+ * Two reply forms that refuse the message as a whole after DATA, when the
+ * recipients had already been accepted, rather than a recipient at RCPT
+ * (whose answer names the address first: "<a@b>: User unknown"):
+ *
+ *	- "550 Unknown user a@b": the phrase in that order with the address right
+ *	  after it, NTT docomo's answer when its user's domain filter refuses
+ *	  the sender;
+ *	- "550 : User unknown": no recipient named at all between the reply code
+ *	  and the phrase, KDDI au (ezweb)'s answer to the same.
+ *
+ * Looks at most BS_SMTP_SCAN_MAX bytes; runs only for a "user unknown"
+ * verdict without other context.
+ */
+static bool
+data_refusal_form(const unsigned char *t, size_t len)
+{
+	if (len > BS_SMTP_SCAN_MAX)
+		len = BS_SMTP_SCAN_MAX;
+	for (size_t i = 0; i + 12 <= len; i++)
+	{
+		if (ci_eq(t + i, "unknown user", 12))
+		{
+			size_t		j = i + 12;
+
+			while (j < len && (t[j] == ' ' || t[j] == '\t'))
+				j++;
+			if (j < len && t[j] == '<')
+				j++;
+			/* the next token holds an '@' */
+			for (size_t k = j; k < len && t[k] != ' ' && t[k] != '\t' &&
+				 t[k] != '>' && t[k] != '\r' && t[k] != '\n'; k++)
+				if (t[k] == '@')
+					return k > j;
+		}
+		else if (ci_eq(t + i, "user unknown", 12))
+		{
+			size_t		k = i;
+			int			colons = 0;
+
+			/* back over " : " or ": : " to the reply code */
+			while (k > 0 && (t[k - 1] == ' ' || t[k - 1] == '\t' ||
+							 (t[k - 1] == ':' && colons < 2)))
+				colons += (t[--k] == ':');
+			if (colons > 0 && k >= 3 && is_digit(t[k - 1]) &&
+				is_digit(t[k - 2]) && is_digit(t[k - 3]) &&
+				(k == 3 || !is_alnum(t[k - 4])))
+				return true;
+		}
+	}
+	return false;
+}
+
 /* The first tag of a tier present, in priority order; -1 if none. */
 static int
 first_tag(const bs_scan *sc, int tier)
@@ -967,6 +1024,7 @@ bs_smtp_classify(const char *text, size_t len, const bs_smtp_context *ctx,
 	bool		oob_status = false;	/* the status came from ctx, not the text */
 	bool		cue_data,
 				cue_rcpt,
+				cue_norcpt,
 				cue_mail,
 				cue_conn;
 	int			cls;
@@ -1010,6 +1068,7 @@ bs_smtp_classify(const char *text, size_t len, const bs_smtp_context *ctx,
 	/* context cues, from the text or from the caller */
 	cue_data = tag_has(&sc, BS_T_CUE_DATA);
 	cue_rcpt = tag_has(&sc, BS_T_CUE_RCPT);
+	cue_norcpt = tag_has(&sc, BS_T_CUE_NORCPT) || sc.late_503;
 	cue_mail = tag_has(&sc, BS_T_CUE_MAIL);
 	cue_conn = tag_has(&sc, BS_T_CUE_CONN);
 	if (ctx != NULL && ctx->command != NULL && ctx->command_len > 0)
@@ -1100,9 +1159,11 @@ bs_smtp_classify(const char *text, size_t len, const bs_smtp_context *ctx,
 	{
 		if (st->cls >= 4 && !cue_rcpt &&
 			(st->subject == 7 || st->subject == 3 ||
-			 (st->subject == 2 && st->detail <= 1)))
+			 (st->subject == 2 && st->detail <= 1 && !cue_norcpt)))
 			reason = BS_R_FILTERED;
-		else if (cue_data && !cue_rcpt)
+		else if (!cue_rcpt && !cue_norcpt &&
+				 (cue_data || data_refusal_form(
+					 (const unsigned char *) text, len)))
 			reason = BS_R_FILTERED;
 	}
 

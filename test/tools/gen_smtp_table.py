@@ -69,6 +69,7 @@ TAGS = [
 	("SYSTEM_FULL", "SYSTEM_FULL", 2),
 	("SYSTEM_ERROR", "SYSTEM_ERROR", 2),
 	("SYNTAX_ERROR", "SYNTAX_ERROR", 2),
+	("ON_HOLD", "ON_HOLD", 2),
 	# --- weak evidence ---
 	("RECIPIENT_REJECTED_W", "USER_UNKNOWN", 1),
 	("USER_UNKNOWN_W", "USER_UNKNOWN", 1),
@@ -83,6 +84,7 @@ TAGS = [
 	# --- cues ---
 	("CUE_DATA", None, 0),
 	("CUE_RCPT", None, 0),
+	("CUE_NORCPT", None, 0),
 	("CUE_MAIL", None, 0),
 	("CUE_CONN", None, 0),
 	("CUE_DNS", None, 0),
@@ -179,6 +181,8 @@ PHRASES = {
 		"throttl", "slow down", "rate exceeded", "sending quota",
 		"rate of incoming mail", "too fast",
 	],
+	# the server itself says the recipient is neither refused nor accepted
+	"ON_HOLD": ["|on hold|"],
 	"GREYLIST": [
 		"greylist", "graylist", "grey list", "gray list", "greylisted",
 	],
@@ -414,10 +418,26 @@ PHRASES = {
 	"CUE_DATA": [
 		"end of data", "after data", "in reply to data", "data command",
 		">>> data",
+		# Yahoo accepts every recipient and refuses unknown ones only at
+		# the end of DATA, with "554 delivery error: dd This user doesn't
+		# have a yahoo.com account": the wording itself dates the reply
+		"delivery error: dd", "user doesn t have a",
 	],
 	"CUE_RCPT": [
 		"in reply to rcpt", "after rcpt", "rcpt to command", "[rcpt to]",
 		">>> rcpt",
+		# qmail: "does not like recipient", "most progress was RCPT TO
+		# response"; DragonFly dma: "did not like our RCPT TO"
+		"rcpt to response", "does not like recipient",
+		"did not like our rcpt",
+	],
+	# DATA was refused because no recipient had been accepted: the failure
+	# quoted before it was the answer to RCPT (sendmail "503 5.0.0 Need RCPT
+	# (recipient)", Postfix "554 5.5.1 Error: no valid recipients", Exim
+	# "503-All RCPT commands were rejected", "503 No recipients specified")
+	"CUE_NORCPT": [
+		"need rcpt", "no valid recipients", "no recipients specified",
+		"all rcpt commands were rejected", "must precede data",
 	],
 	"CUE_MAIL": [
 		"in reply to mail from", "after mail from", "mail from command",

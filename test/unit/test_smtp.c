@@ -274,13 +274,50 @@ test_context(void)
 	CHECK(r.reason == BS_R_BLOCKED);
 
 	/*
-	 * A carrier's address does not turn "unknown user" into filtered: a
-	 * carrier's MX says it for real unknown users too (only the command
-	 * and the status decide).
+	 * Reply forms that refuse the message after DATA: "Unknown user" with
+	 * the address after it (docomo), no recipient named at all (KDDI au),
+	 * Yahoo's "delivery error: dd".  Said at RCPT, or followed by the
+	 * refusal of DATA for want of recipients, they are a missing mailbox.
 	 */
 	memset(&ctx, 0, sizeof(ctx));
 	classify("550 Unknown user k@carrier.example.jp", &ctx, &r);
+	CHECK(r.reason == BS_R_FILTERED && r.type == BS_TYPE_TRANSIENT);
+	classify("550 unknown user<k@carrier.example.jp>", &ctx, &r);
+	CHECK(r.reason == BS_R_FILTERED);
+	classify("550 : User unknown", &ctx, &r);
+	CHECK(r.reason == BS_R_FILTERED);
+	classify("550: : User unknown", &ctx, &r);
+	CHECK(r.reason == BS_R_FILTERED);
+	classify("554 delivery error: dd This user doesn't have a example.com "
+			 "account (k@example.com) [0]", &ctx, &r);
+	CHECK(r.reason == BS_R_FILTERED);
+	/* the address first, or no reply code before the colon: at RCPT */
+	classify("550 <k@carrier.example.jp>: User unknown", &ctx, &r);
+	CHECK(r.reason == BS_R_USER_UNKNOWN && r.type == BS_TYPE_PERMANENT);
+	classify("mail.local: User unknown", &ctx, &r);
 	CHECK(r.reason == BS_R_USER_UNKNOWN);
+	classify("550 Unknown user: kijitora", &ctx, &r);
+	CHECK(r.reason == BS_R_USER_UNKNOWN);
+	classify("550 Unknown user k@carrier.example.jp 503 Bad sequence of "
+			 "commands", &ctx, &r);
+	CHECK(r.reason == BS_R_USER_UNKNOWN);
+	classify("550 5.2.1 <k@example.jp>... User Unknown 503 5.0.0 Need RCPT "
+			 "(recipient)", &ctx, &r);
+	CHECK(r.reason == BS_R_USER_UNKNOWN);
+	classify("192.0.2.1 does not like recipient. Remote host said: 550 "
+			 "Unknown user k@example.jp", &ctx, &r);
+	CHECK(r.reason == BS_R_USER_UNKNOWN);
+	/* a policy status still says filter, whatever followed */
+	classify("550 5.7.1 <k@example.fr>: Recipient address rejected: User "
+			 "unknown 554 5.5.1 Error: no valid recipients", &ctx, &r);
+	CHECK(r.reason == BS_R_FILTERED);
+	/* a 503 alone is a syntax error, not a cue */
+	classify("503 5.5.1 Bad sequence of commands", &ctx, &r);
+	CHECK(r.reason == BS_R_SYNTAX_ERROR);
+	ctx.command = "RCPT";
+	ctx.command_len = 4;
+	classify("550 Unknown user k@carrier.example.jp", &ctx, &r);
+	CHECK(r.reason == BS_R_USER_UNKNOWN && r.type == BS_TYPE_PERMANENT);
 
 	/* "user unknown" with a policy status: a filter, unless said at RCPT */
 	memset(&ctx, 0, sizeof(ctx));
