@@ -185,6 +185,32 @@ Action: failed
 Status: 5.1.1
 Diagnostic-Code: smtp; 550 5.1.1 user unknown
 $m$),
+('rewrapped', $m$From: postmaster@gw.example.com
+To: sender@example.org
+Subject: Mail could not be delivered
+Message-ID: <gw-1@gw.example.com>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="G"
+
+--G
+Content-Type: text/plain
+
+The following mail could not be delivered.
+Reason: Unable to deliver message to <gone@example.jp>.
+--G
+Content-Type: message/rfc822
+
+From: MAILER-DAEMON@mx.example.jp
+To: sender@example.org
+Subject: Returned mail: User unknown
+
+----- The following addresses had permanent fatal errors -----
+<gone@example.jp>
+----- Transcript of session follows -----
+>>> RCPT To:<gone@example.jp>
+<<< 550 5.1.1 <gone@example.jp>... User unknown
+--G--
+$m$),
 ('empty', '');
 
 -- one row per recipient, for every format
@@ -201,6 +227,17 @@ SELECT m.name, r.recipient, r.bounce_type, r.reason
   FROM mails m, LATERAL bounce_suppress.parse_report(m.body) r
  WHERE m.name IN ('dsn', 'qmail', 'sendmail', 'arf') AND r.kind <> 'bounce' OR r.enhanced_status = '5.1.1'
  ORDER BY m.name, r.recipient;
+
+-- a gateway's vague notice enclosing the downstream notice: the enclosed
+-- notice's reason, under the id of the notice that was received
+SELECT r.recipient, r.bounce_type, r.reason
+  FROM mails m, LATERAL bounce_suppress.parse_report(m.body) r
+ WHERE m.name = 'rewrapped';
+CREATE TEMP TABLE rewrapped_ids AS
+  SELECT bounce_suppress.ingest_report(body, 'rewrapped') AS id
+    FROM mails WHERE name = 'rewrapped';
+SELECT e.address, e.reason, e.provider_event_id
+  FROM bounce_suppress.events e JOIN rewrapped_ids USING (id);
 
 -- no rows: auto-reply, ordinary mail, empty string, NULL
 SELECT m.name, count(r.*) AS rows

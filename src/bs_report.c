@@ -2295,7 +2295,7 @@ is_auto_reply(const bs_part *top)
 
 /* Parse one message (LF-normalized) and add its rows. */
 static void
-parse_message(rp_state *st, const char *data, size_t len)
+parse_notice(rp_state *st, const char *data, size_t len, bs_message *mout)
 {
 	bs_message	m;
 	bs_part    *top;
@@ -2316,6 +2316,7 @@ parse_message(rp_state *st, const char *data, size_t len)
 		st->oom = true;
 		return;
 	}
+	*mout = m;
 	if (m.truncated)
 		st->out->truncated = true;
 	top = &m.parts[0];
@@ -2487,6 +2488,60 @@ parse_message(rp_state *st, const char *data, size_t len)
 			return;
 		parse_native(st, human, hlen, xf ? xf->value : NULL);
 	}
+}
+
+/*
+ * Parse one notice.  A gateway that re-wraps a downstream server's notice
+ * (Trend Micro's InterScan and its kind) encloses that notice as the
+ * returned message and says itself no more than "could not be delivered":
+ * when every row the outer notice gave is that vague (no reason, no reply
+ * code), the enclosed notice is read instead, once, and its rows replace
+ * them if they say more.  They keep the outer notice's id, the one this
+ * mailbox received.
+ */
+static void
+parse_message(rp_state *st, const char *data, size_t len)
+{
+	bs_message	m;
+	int			first = st->out->nrows;
+	const char *report_id;
+	const bs_part *enc = NULL;
+	int			inner;
+
+	m.nparts = 0;
+	parse_notice(st, data, len, &m);
+	if (st->oom || st->out->nrows == first)
+		return;
+	for (int i = first; i < st->out->nrows; i++)
+		if (!weak_reason(st->out->rows[i].reason) || st->out->rows[i].reply_code)
+			return;
+	for (int i = 1; i < m.nparts && enc == NULL; i++)
+		if (!m.parts[i].in_enclosed &&
+			(strcmp(m.parts[i].ctype, "message/rfc822") == 0 ||
+			 strcmp(m.parts[i].ctype, "message/global") == 0))
+			enc = &m.parts[i];
+	if (enc == NULL || enc->body_len == 0)
+		return;
+
+	report_id = st->report_id;
+	inner = st->out->nrows;
+	parse_notice(st, enc->body, enc->body_len, &m);
+	for (int i = inner; i < st->out->nrows; i++)
+		if (!weak_reason(st->out->rows[i].reason))
+		{
+			/* the enclosed notice said more: its rows replace the outer's */
+			int			n = st->out->nrows - inner;
+
+			memmove(&st->out->rows[first], &st->out->rows[inner],
+					sizeof(bs_report_row) * (size_t) n);
+			st->out->nrows = first + n;
+			for (int k = first; k < st->out->nrows; k++)
+				st->out->rows[k].report_id = (char *) report_id;
+			st->report_id = report_id;
+			return;
+		}
+	st->out->nrows = inner;		/* it did not: keep the outer rows */
+	st->report_id = report_id;
 }
 
 /* Parse a report or an mbox; see bs_report.h. */

@@ -754,6 +754,87 @@ test_narrowing(void)
 	}
 }
 
+/*
+ * A gateway notice that says only "could not be delivered" and encloses the
+ * downstream server's own notice: the enclosed notice's rows, under the
+ * gateway notice's id.  An enclosed ordinary mail changes nothing.
+ */
+static void
+test_rewrapped(void)
+{
+	static const char *mail =
+		"From: postmaster@gw.example.com\n"
+		"To: sender@example.org\n"
+		"Subject: Mail could not be delivered\n"
+		"Message-ID: <gw-1@gw.example.com>\n"
+		"MIME-Version: 1.0\n"
+		"Content-Type: multipart/mixed; boundary=\"b\"\n"
+		"\n"
+		"--b\n"
+		"Content-Type: text/plain\n"
+		"\n"
+		"The following mail could not be delivered.\n"
+		"Reason: Unable to deliver message to <rcpt@example.jp>.\n"
+		"--b\n"
+		"Content-Type: message/rfc822\n"
+		"\n"
+		"From: MAILER-DAEMON@mx.example.jp\n"
+		"To: sender@example.org\n"
+		"Subject: Returned mail: User unknown\n"
+		"Message-ID: <inner-1@mx.example.jp>\n"
+		"\n"
+		"----- The following addresses had permanent fatal errors -----\n"
+		"<rcpt@example.jp>\n"
+		"----- Transcript of session follows -----\n"
+		">>> RCPT To:<rcpt@example.jp>\n"
+		"<<< 550 5.1.1 <rcpt@example.jp>... User unknown\n"
+		"--b--\n";
+	static const char *plain =
+		"From: postmaster@gw.example.com\n"
+		"To: sender@example.org\n"
+		"Subject: Mail could not be delivered\n"
+		"Message-ID: <gw-2@gw.example.com>\n"
+		"MIME-Version: 1.0\n"
+		"Content-Type: multipart/mixed; boundary=\"b\"\n"
+		"\n"
+		"--b\n"
+		"Content-Type: text/plain\n"
+		"\n"
+		"The following mail could not be delivered.\n"
+		"Reason: Unable to deliver message to <rcpt@example.jp>.\n"
+		"--b\n"
+		"Content-Type: message/rfc822\n"
+		"\n"
+		"From: sender@example.org\n"
+		"To: rcpt@example.jp\n"
+		"Subject: hello\n"
+		"Message-ID: <orig-1@example.org>\n"
+		"\n"
+		"Just a note.\n"
+		"--b--\n";
+	bs_report	r = parse(mail);
+
+	CHECK(r.nrows == 1);
+	if (r.nrows == 1)
+	{
+		CHECK_STR(r.rows[0].recipient, "rcpt@example.jp");
+		CHECK(r.rows[0].reply_code == 550);
+		CHECK_STR(r.rows[0].status, "5.1.1");
+		CHECK(r.rows[0].reason == BS_R_USER_UNKNOWN);
+		CHECK_STR(r.rows[0].report_id, "<gw-1@gw.example.com>");
+	}
+	r = parse(plain);
+	CHECK(r.nrows == 1);
+	if (r.nrows == 1)
+	{
+		CHECK_STR(r.rows[0].recipient, "rcpt@example.jp");
+		CHECK(r.rows[0].reply_code == 0);
+		CHECK(r.rows[0].reason == BS_R_ON_HOLD);
+		CHECK_STR(r.rows[0].report_id, "<gw-2@gw.example.com>");
+		CHECK_STR(r.rows[0].message_id, "<orig-1@example.org>");
+	}
+}
+
 int
 main(void)
 {
@@ -769,6 +850,7 @@ main(void)
 	test_commands();
 	test_delay_and_status();
 	test_narrowing();
+	test_rewrapped();
 	arena_free(&ar);
 	return UNIT_DONE();
 }
