@@ -762,22 +762,24 @@ test_narrowing(void)
 static void
 test_rewrapped(void)
 {
+#define GATEWAY_NOTICE(id) \
+	"From: postmaster@gw.example.com\n" \
+	"To: sender@example.org\n" \
+	"Subject: Mail could not be delivered\n" \
+	"Message-ID: <" id ">\n" \
+	"MIME-Version: 1.0\n" \
+	"Content-Type: multipart/mixed; boundary=\"b\"\n" \
+	"\n" \
+	"--b\n" \
+	"Content-Type: text/plain\n" \
+	"\n" \
+	"The following mail could not be delivered.\n" \
+	"Reason: Unable to deliver message to <rcpt@example.jp>.\n" \
+	"--b\n" \
+	"Content-Type: message/rfc822\n" \
+	"\n"
 	static const char *mail =
-		"From: postmaster@gw.example.com\n"
-		"To: sender@example.org\n"
-		"Subject: Mail could not be delivered\n"
-		"Message-ID: <gw-1@gw.example.com>\n"
-		"MIME-Version: 1.0\n"
-		"Content-Type: multipart/mixed; boundary=\"b\"\n"
-		"\n"
-		"--b\n"
-		"Content-Type: text/plain\n"
-		"\n"
-		"The following mail could not be delivered.\n"
-		"Reason: Unable to deliver message to <rcpt@example.jp>.\n"
-		"--b\n"
-		"Content-Type: message/rfc822\n"
-		"\n"
+		GATEWAY_NOTICE("gw-1@gw.example.com")
 		"From: MAILER-DAEMON@mx.example.jp\n"
 		"To: sender@example.org\n"
 		"Subject: Returned mail: User unknown\n"
@@ -790,21 +792,7 @@ test_rewrapped(void)
 		"<<< 550 5.1.1 <rcpt@example.jp>... User unknown\n"
 		"--b--\n";
 	static const char *plain =
-		"From: postmaster@gw.example.com\n"
-		"To: sender@example.org\n"
-		"Subject: Mail could not be delivered\n"
-		"Message-ID: <gw-2@gw.example.com>\n"
-		"MIME-Version: 1.0\n"
-		"Content-Type: multipart/mixed; boundary=\"b\"\n"
-		"\n"
-		"--b\n"
-		"Content-Type: text/plain\n"
-		"\n"
-		"The following mail could not be delivered.\n"
-		"Reason: Unable to deliver message to <rcpt@example.jp>.\n"
-		"--b\n"
-		"Content-Type: message/rfc822\n"
-		"\n"
+		GATEWAY_NOTICE("gw-2@gw.example.com")
 		"From: sender@example.org\n"
 		"To: rcpt@example.jp\n"
 		"Subject: hello\n"
@@ -812,6 +800,7 @@ test_rewrapped(void)
 		"\n"
 		"Just a note.\n"
 		"--b--\n";
+#undef GATEWAY_NOTICE
 	bs_report	r = parse(mail);
 
 	CHECK(r.nrows == 1);
