@@ -62,13 +62,22 @@ DELETE FROM bounce_suppress.suppressions WHERE project = 'probe';
 DELETE FROM bounce_suppress.suppression_log WHERE project = 'probe';
 DELETE FROM bounce_suppress.events WHERE project = 'probe';
 
--- the per-backend cache follows DROP and CREATE EXTENSION in the same session
+-- the per-backend caches (the probe's, and the rules trigger's plans) follow
+-- DROP and CREATE EXTENSION in the same session
 SELECT bounce_suppress.suppress('cached@example.com', project => 'probe');
+SELECT bounce_suppress.ingest_bounce('hard@example.com', 'permanent', project => 'probe') > 0 AS hard,
+       bounce_suppress.ingest_bounce('soft@example.com', 'transient', project => 'probe') > 0 AS soft;
 SELECT bounce_suppress.is_suppressed('cached@example.com', 'probe') AS before_drop;
 DROP EXTENSION bounce_suppress;
 CREATE EXTENSION bounce_suppress;
 SELECT bounce_suppress.is_suppressed('cached@example.com', 'probe') AS after_recreate;
 SELECT bounce_suppress.suppress('cached@example.com', project => 'probe');
 SELECT bounce_suppress.is_suppressed('cached@example.com', 'probe') AS suppressed_again;
+INSERT INTO bounce_suppress.policies (project, soft_bounce_limit, soft_bounce_span)
+VALUES ('probe', 1, '0');
+SELECT bounce_suppress.ingest_bounce('hard2@example.com', 'permanent', project => 'probe') > 0 AS hard,
+       bounce_suppress.ingest_bounce('soft2@example.com', 'transient', project => 'probe') > 0 AS soft;
+SELECT address, reason FROM bounce_suppress.suppressions WHERE project = 'probe' ORDER BY address;
+DELETE FROM bounce_suppress.policies WHERE project = 'probe';
 DELETE FROM bounce_suppress.suppressions WHERE project = 'probe';
 DELETE FROM bounce_suppress.suppression_log WHERE project = 'probe';

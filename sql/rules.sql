@@ -131,3 +131,41 @@ DELETE FROM bounce_suppress.policies WHERE project = 'soft2';
 DELETE FROM bounce_suppress.suppressions WHERE project IN ('rules', 'soft', 'soft2', 'soft3');
 DELETE FROM bounce_suppress.suppression_log WHERE project IN ('rules', 'soft', 'soft2', 'soft3');
 DELETE FROM bounce_suppress.events WHERE project IN ('rules', 'soft', 'soft2', 'soft3');
+
+-- The trigger functions refuse to run as any other kind of trigger.
+CREATE TEMP TABLE misuse (x int);
+CREATE TRIGGER misuse_rules BEFORE INSERT ON misuse
+  FOR EACH ROW EXECUTE FUNCTION bounce_suppress.events_apply_rules();
+INSERT INTO misuse VALUES (1);
+DROP TRIGGER misuse_rules ON misuse;
+CREATE TRIGGER misuse_rules AFTER INSERT ON misuse
+  FOR EACH STATEMENT EXECUTE FUNCTION bounce_suppress.events_apply_rules();
+INSERT INTO misuse VALUES (2);
+DROP TRIGGER misuse_rules ON misuse;
+CREATE TRIGGER misuse_rules AFTER INSERT ON misuse REFERENCING NEW TABLE AS new_events
+  FOR EACH STATEMENT EXECUTE FUNCTION bounce_suppress.events_apply_rules();
+INSERT INTO misuse VALUES (2);
+DROP TRIGGER misuse_rules ON misuse;
+CREATE TRIGGER misuse_before AFTER INSERT ON misuse
+  FOR EACH ROW EXECUTE FUNCTION bounce_suppress.events_before_insert();
+INSERT INTO misuse VALUES (3);
+DROP TRIGGER misuse_before ON misuse;
+CREATE TRIGGER misuse_before BEFORE INSERT ON misuse
+  FOR EACH ROW EXECUTE FUNCTION bounce_suppress.events_before_insert();
+INSERT INTO misuse VALUES (4);
+DROP TABLE misuse;
+SELECT bounce_suppress.events_apply_rules();
+-- A table shaped like events (as a Citus shard is) runs them, with its own
+-- plans: a hard bounce stored there suppresses.
+CREATE TEMP TABLE shard (LIKE bounce_suppress.events INCLUDING DEFAULTS);
+CREATE TRIGGER shard_before BEFORE INSERT ON shard
+  FOR EACH ROW EXECUTE FUNCTION bounce_suppress.events_before_insert();
+CREATE TRIGGER shard_rules AFTER INSERT ON shard REFERENCING NEW TABLE AS new_events
+  FOR EACH STATEMENT EXECUTE FUNCTION bounce_suppress.events_apply_rules();
+INSERT INTO shard (project, kind, address, diagnostic)
+VALUES ('shard', 'bounce', 'gone@example.com', '550 5.1.1 user unknown');
+SELECT bounce_type, reason FROM shard;
+SELECT address, reason FROM bounce_suppress.suppressions WHERE project = 'shard';
+DROP TABLE shard;
+DELETE FROM bounce_suppress.suppressions WHERE project = 'shard';
+DELETE FROM bounce_suppress.suppression_log WHERE project = 'shard';

@@ -30,6 +30,11 @@ extern void bs_guc_init(void);
 extern void bs_probe_init(void);
 extern bool bs_probe_suppressed(Oid schema, text *project, const char *address, int len);
 
+/* bs_trigger.c: refuse a table that is not shaped like events */
+struct RelationData;
+extern void bs_check_events_shape(struct RelationData *rel, Oid fn_oid,
+								  const char *trigger);
+
 /* bs_sql_text.c */
 extern Oid	bs_enum_label_oid(Oid enumtypid, const char *label);
 extern Datum bs_enum_datum_for_type(Oid enumtypid, int type);

@@ -8,18 +8,20 @@
  *	  - block_suppressed: the guard for users' own send-queue tables.
  *
  * The rules that turn events into suppressions are not here: they run once
- * per statement over the transition table (events_apply_rules, PL/pgSQL).
+ * per statement over the transition table (events_apply_rules, bs_rules.c).
  *
  *-------------------------------------------------------------------------
  */
 #include "bounce_suppress.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "bs_address.h"
@@ -55,6 +57,53 @@ column(Relation rel, const char *name)
 	return (AttrNumber) n;
 }
 
+/*
+ * The triggers on events read its columns by name and trust their types:
+ * refuse a table that is not shaped like events (the extension's own table,
+ * or under Citus one of its shards), naming the first column that differs.
+ */
+void
+bs_check_events_shape(Relation rel, Oid fn_oid, const char *trigger)
+{
+	Oid			nsp = get_func_namespace(fn_oid);
+	TupleDesc	desc = RelationGetDescr(rel);
+	const struct
+	{
+		const char *name;
+		const char *type;		/* a type of the extension's schema, or NULL */
+		Oid			typid;
+	}			cols[] = {
+		{"id", NULL, INT8OID},
+		{"project", NULL, TEXTOID},
+		{"kind", "event_kind", InvalidOid},
+		{"address", NULL, TEXTOID},
+		{"bounce_type", "bounce_type", InvalidOid},
+		{"reason", NULL, TEXTOID},
+		{"reply_code", NULL, INT4OID},
+		{"enhanced_status", NULL, TEXTOID},
+		{"diagnostic", NULL, TEXTOID},
+		{"occurred_at", NULL, TIMESTAMPTZOID},
+		{"received_at", NULL, TIMESTAMPTZOID},
+	};
+
+	for (size_t i = 0; i < lengthof(cols); i++)
+	{
+		int			n = SPI_fnumber(desc, cols[i].name);
+		Oid			want = cols[i].type ?
+			GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+							CStringGetDatum(cols[i].type), ObjectIdGetDatum(nsp)) :
+			cols[i].typid;
+
+		if (n <= 0 || TupleDescAttr(desc, n - 1)->atttypid != want)
+			ereport(ERROR,
+					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+					 errmsg("%s cannot run on table \"%s\"", trigger,
+							RelationGetRelationName(rel)),
+					 errdetail("Column \"%s\" is missing or not of the type it has in the events table.",
+							   cols[i].name)));
+	}
+}
+
 static EventsInfo *
 events_info(FunctionCallInfo fcinfo, Relation rel)
 {
@@ -64,6 +113,7 @@ events_info(FunctionCallInfo fcinfo, Relation rel)
 
 	if (info != NULL)
 		return info;
+	bs_check_events_shape(rel, fcinfo->flinfo->fn_oid, "events_before_insert");
 	info = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(EventsInfo));
 	info->kind = column(rel, "kind");
 	info->bounce_type = column(rel, "bounce_type");
