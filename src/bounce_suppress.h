@@ -11,6 +11,7 @@
 #include "bs_compat.h"
 
 #include "fmgr.h"
+#include "access/attnum.h"
 
 /* bounce_suppress.probe */
 typedef enum BsProbeMode
@@ -30,10 +31,31 @@ extern void bs_guc_init(void);
 extern void bs_probe_init(void);
 extern bool bs_probe_suppressed(Oid schema, text *project, const char *address, int len);
 
-/* bs_trigger.c: refuse a table that is not shaped like events */
+/* bs_trigger.c: the columns of events (or a table shaped like it) */
+typedef struct BsEventsShape
+{
+	AttrNumber	id,
+				project,
+				kind,
+				address,
+				bounce_type,
+				reason,
+				reply_code,
+				enhanced_status,
+				diagnostic,
+				occurred_at,
+				received_at;
+	Oid			kind_bounce,	/* event_kind labels */
+				kind_complaint,
+				kind_delivery;
+	Oid			type_typid,		/* bounce_type and its labels */
+				type_permanent,
+				type_transient;
+} BsEventsShape;
+
 struct RelationData;
-extern void bs_check_events_shape(struct RelationData *rel, Oid fn_oid,
-								  const char *trigger);
+extern void bs_events_shape(struct RelationData *rel, Oid fn_oid,
+							const char *trigger, BsEventsShape *out);
 
 /* bs_sql_text.c */
 extern Oid	bs_enum_label_oid(Oid enumtypid, const char *label);

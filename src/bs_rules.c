@@ -244,16 +244,7 @@ typedef struct RulesCache
 {
 	Oid			relid;			/* hash key */
 	Oid			fn_oid;
-	AttrNumber	project,
-				address,
-				kind,
-				bounce_type,
-				reason,
-				received_at;
-	Oid			kind_bounce,
-				kind_complaint,
-				type_permanent,
-				type_transient;
+	BsEventsShape ev;
 	SPIPlanPtr	hard,
 				soft_unseen,
 				soft_near,
@@ -275,11 +266,8 @@ static RulesCache *
 rules_cache_for(Oid fn_oid, Relation rel)
 {
 	Oid			relid = RelationGetRelid(rel);
-	TupleDesc	desc = RelationGetDescr(rel);
 	RulesCache *c;
 	bool		found;
-	Oid			kind_typid,
-				type_typid;
 
 	if (rules_caches == NULL)
 	{
@@ -308,19 +296,7 @@ rules_cache_for(Oid fn_oid, Relation rel)
 	memset(c, 0, sizeof(*c));
 	c->relid = relid;			/* fn_oid stays invalid until all is filled */
 
-	bs_check_events_shape(rel, fn_oid, "events_apply_rules");
-	c->project = SPI_fnumber(desc, "project");
-	c->address = SPI_fnumber(desc, "address");
-	c->kind = SPI_fnumber(desc, "kind");
-	c->bounce_type = SPI_fnumber(desc, "bounce_type");
-	c->reason = SPI_fnumber(desc, "reason");
-	c->received_at = SPI_fnumber(desc, "received_at");
-	kind_typid = TupleDescAttr(desc, c->kind - 1)->atttypid;
-	type_typid = TupleDescAttr(desc, c->bounce_type - 1)->atttypid;
-	c->kind_bounce = bs_enum_label_oid(kind_typid, "bounce");
-	c->kind_complaint = bs_enum_label_oid(kind_typid, "complaint");
-	c->type_permanent = bs_enum_label_oid(type_typid, "permanent");
-	c->type_transient = bs_enum_label_oid(type_typid, "transient");
+	bs_events_shape(rel, fn_oid, "events_apply_rules", &c->ev);
 	c->fn_oid = fn_oid;
 	return c;
 }
@@ -431,31 +407,31 @@ scan_new_events(TriggerData *trig, RulesCache *c, RulesWork *w)
 		Oid			kind,
 					type;
 
-		d = slot_getattr(slot, c->received_at, &isnull);
+		d = slot_getattr(slot, c->ev.received_at, &isnull);
 		if (isnull || DatumGetTimestampTz(d) < now)
 			continue;
-		d = slot_getattr(slot, c->kind, &isnull);
+		d = slot_getattr(slot, c->ev.kind, &isnull);
 		if (isnull)
 			continue;
 		kind = DatumGetObjectId(d);
-		if (kind == c->kind_complaint)
+		if (kind == c->ev.kind_complaint)
 		{
 			w->hard = true;
 			continue;
 		}
-		if (kind != c->kind_bounce)
+		if (kind != c->ev.kind_bounce)
 			continue;
-		d = slot_getattr(slot, c->bounce_type, &isnull);
+		d = slot_getattr(slot, c->ev.bounce_type, &isnull);
 		if (isnull)
 			continue;
 		type = DatumGetObjectId(d);
-		if (type == c->type_permanent)
+		if (type == c->ev.type_permanent)
 			w->hard = true;
-		else if (type == c->type_transient)
+		else if (type == c->ev.type_transient)
 		{
 			uint32		h;
 
-			d = slot_getattr(slot, c->reason, &isnull);
+			d = slot_getattr(slot, c->ev.reason, &isnull);
 			if (!isnull)
 			{
 				text	   *r = DatumGetTextPP(d);
@@ -465,8 +441,8 @@ scan_new_events(TriggerData *trig, RulesCache *c, RulesWork *w)
 					continue;
 			}
 			w->soft = true;
-			h = hash_combine(text_hash(slot_getattr(slot, c->project, &isnull)),
-							 text_hash(slot_getattr(slot, c->address, &isnull)));
+			h = hash_combine(text_hash(slot_getattr(slot, c->ev.project, &isnull)),
+							 text_hash(slot_getattr(slot, c->ev.address, &isnull)));
 			h %= SOFT_LOCK_KEYS;
 			w->locks[h / 64] |= UINT64CONST(1) << (h % 64);
 		}

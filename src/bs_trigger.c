@@ -27,106 +27,73 @@
 #include "bs_address.h"
 #include "bs_smtp.h"
 
-/* Column numbers and enum OIDs of events, looked up once per statement. */
-typedef struct EventsInfo
-{
-	AttrNumber	kind,
-				bounce_type,
-				reason,
-				reply_code,
-				enhanced_status,
-				diagnostic,
-				occurred_at;
-	Oid			kind_bounce,
-				kind_complaint,
-				kind_delivery;
-	Oid			type_typid;
-} EventsInfo;
-
-/* Column number by name, or an error naming the missing column. */
-static AttrNumber
-column(Relation rel, const char *name)
-{
-	int			n = SPI_fnumber(RelationGetDescr(rel), name);
-
-	if (n <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("column \"%s\" of relation \"%s\" does not exist",
-						name, RelationGetRelationName(rel))));
-	return (AttrNumber) n;
-}
-
 /*
  * The triggers on events read its columns by name and trust their types:
  * refuse a table that is not shaped like events (the extension's own table,
- * or under Citus one of its shards), naming the first column that differs.
+ * or under Citus one of its shards), naming the first column that differs;
+ * else fill in its column numbers and the enum OIDs the triggers compare.
  */
 void
-bs_check_events_shape(Relation rel, Oid fn_oid, const char *trigger)
+bs_events_shape(Relation rel, Oid fn_oid, const char *trigger, BsEventsShape *out)
 {
 	Oid			nsp = get_func_namespace(fn_oid);
 	TupleDesc	desc = RelationGetDescr(rel);
+	Oid			kind_typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+											 CStringGetDatum("event_kind"),
+											 ObjectIdGetDatum(nsp));
+	Oid			type_typid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
+											 CStringGetDatum("bounce_type"),
+											 ObjectIdGetDatum(nsp));
 	const struct
 	{
 		const char *name;
-		const char *type;		/* a type of the extension's schema, or NULL */
 		Oid			typid;
+		AttrNumber *attno;
 	}			cols[] = {
-		{"id", NULL, INT8OID},
-		{"project", NULL, TEXTOID},
-		{"kind", "event_kind", InvalidOid},
-		{"address", NULL, TEXTOID},
-		{"bounce_type", "bounce_type", InvalidOid},
-		{"reason", NULL, TEXTOID},
-		{"reply_code", NULL, INT4OID},
-		{"enhanced_status", NULL, TEXTOID},
-		{"diagnostic", NULL, TEXTOID},
-		{"occurred_at", NULL, TIMESTAMPTZOID},
-		{"received_at", NULL, TIMESTAMPTZOID},
+		{"id", INT8OID, &out->id},
+		{"project", TEXTOID, &out->project},
+		{"kind", kind_typid, &out->kind},
+		{"address", TEXTOID, &out->address},
+		{"bounce_type", type_typid, &out->bounce_type},
+		{"reason", TEXTOID, &out->reason},
+		{"reply_code", INT4OID, &out->reply_code},
+		{"enhanced_status", TEXTOID, &out->enhanced_status},
+		{"diagnostic", TEXTOID, &out->diagnostic},
+		{"occurred_at", TIMESTAMPTZOID, &out->occurred_at},
+		{"received_at", TIMESTAMPTZOID, &out->received_at},
 	};
 
 	for (size_t i = 0; i < lengthof(cols); i++)
 	{
 		int			n = SPI_fnumber(desc, cols[i].name);
-		Oid			want = cols[i].type ?
-			GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid,
-							CStringGetDatum(cols[i].type), ObjectIdGetDatum(nsp)) :
-			cols[i].typid;
 
-		if (n <= 0 || TupleDescAttr(desc, n - 1)->atttypid != want)
+		if (n <= 0 || TupleDescAttr(desc, n - 1)->atttypid != cols[i].typid)
 			ereport(ERROR,
 					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 					 errmsg("%s cannot run on table \"%s\"", trigger,
 							RelationGetRelationName(rel)),
 					 errdetail("Column \"%s\" is missing or not of the type it has in the events table.",
 							   cols[i].name)));
+		*cols[i].attno = (AttrNumber) n;
 	}
+	out->kind_bounce = bs_enum_label_oid(kind_typid, "bounce");
+	out->kind_complaint = bs_enum_label_oid(kind_typid, "complaint");
+	out->kind_delivery = bs_enum_label_oid(kind_typid, "delivery");
+	out->type_typid = type_typid;
+	out->type_permanent = bs_enum_label_oid(type_typid, "permanent");
+	out->type_transient = bs_enum_label_oid(type_typid, "transient");
 }
 
-static EventsInfo *
+/* The shape of the trigger's table, looked up once per statement. */
+static BsEventsShape *
 events_info(FunctionCallInfo fcinfo, Relation rel)
 {
-	EventsInfo *info = (EventsInfo *) fcinfo->flinfo->fn_extra;
-	TupleDesc	desc = RelationGetDescr(rel);
-	Oid			kind_typid;
+	BsEventsShape *info = (BsEventsShape *) fcinfo->flinfo->fn_extra;
 
 	if (info != NULL)
 		return info;
-	bs_check_events_shape(rel, fcinfo->flinfo->fn_oid, "events_before_insert");
-	info = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(EventsInfo));
-	info->kind = column(rel, "kind");
-	info->bounce_type = column(rel, "bounce_type");
-	info->reason = column(rel, "reason");
-	info->reply_code = column(rel, "reply_code");
-	info->enhanced_status = column(rel, "enhanced_status");
-	info->diagnostic = column(rel, "diagnostic");
-	info->occurred_at = column(rel, "occurred_at");
-	kind_typid = TupleDescAttr(desc, info->kind - 1)->atttypid;
-	info->kind_bounce = bs_enum_label_oid(kind_typid, "bounce");
-	info->kind_complaint = bs_enum_label_oid(kind_typid, "complaint");
-	info->kind_delivery = bs_enum_label_oid(kind_typid, "delivery");
-	info->type_typid = TupleDescAttr(desc, info->bounce_type - 1)->atttypid;
+	info = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(BsEventsShape));
+	bs_events_shape(rel, fcinfo->flinfo->fn_oid, "events_before_insert", info);
 	fcinfo->flinfo->fn_extra = info;
 	return info;
 }
@@ -144,7 +111,7 @@ events_before_insert(PG_FUNCTION_ARGS)
 	Relation	rel;
 	HeapTuple	tuple;
 	TupleDesc	desc;
-	EventsInfo *info;
+	BsEventsShape *info;
 	Datum		kind;
 	bool		isnull;
 	int			cols[4];
