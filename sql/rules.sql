@@ -102,6 +102,17 @@ VALUES ('soft2', 2, '0', '14 days');
 SELECT pg_temp.soft('t1@example.com', 1, 'a', 'soft2') > 0, pg_temp.soft('t1@example.com', 0, 'b', 'soft2') > 0;
 SELECT address, reason, expires_at - created_at AS lasts
   FROM bounce_suppress.suppressions WHERE project = 'soft2';
+-- more soft bounces while it is in force change nothing, not even the log;
+-- once it has lapsed, new ones count again from the lapse
+SELECT pg_temp.soft('t1@example.com', 2, 'c', 'soft2') > 0;
+UPDATE bounce_suppress.suppressions SET expires_at = now()
+ WHERE project = 'soft2' AND address = 't1@example.com';
+SELECT pg_temp.soft('t1@example.com', 0, 'd', 'soft2') > 0;
+SELECT count(*) AS t1_in_force FROM bounce_suppress.active_suppressions WHERE project = 'soft2';
+SELECT pg_temp.soft('t1@example.com', 0, 'e', 'soft2') > 0;
+SELECT count(*) AS t1_in_force FROM bounce_suppress.active_suppressions WHERE project = 'soft2';
+SELECT action, reason FROM bounce_suppress.suppression_log
+ WHERE project = 'soft2' AND address = 't1@example.com' ORDER BY id;
 -- limit 0: soft bounces never suppress
 UPDATE bounce_suppress.policies SET soft_bounce_limit = 0 WHERE project = 'soft2';
 SELECT pg_temp.soft('t2@example.com', d, 'x' || d, 'soft2') > 0 FROM generate_series(0, 9) d;

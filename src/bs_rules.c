@@ -170,7 +170,9 @@ static const char *const RULE_SOFT_UNSEEN =
 /*
  * Most soft bounces leave the address below its limit: the number of its
  * transient bounces (a bound on the separate sends the rule counts) settles
- * that with a few index reads, without the whole rule.
+ * that with a few index reads, without the whole rule.  An address already
+ * suppressed, in force, for as strong a reason needs no rule either: the
+ * rule's upsert would leave its row as it is.
  */
 static const char *const RULE_SOFT_NEAR =
 "SELECT EXISTS ("
@@ -180,6 +182,10 @@ static const char *const RULE_SOFT_NEAR =
 "                                         ORDER BY x.project = c.project DESC"
 "                                         LIMIT 1), 5) AS lim) p"
 "  WHERE p.lim > 0"
+"    AND NOT EXISTS (SELECT 1 FROM @extschema@.suppressions x"
+"                     WHERE x.project = c.project AND x.address = c.address"
+"                       AND x.reason >= 'soft_bounce_limit'"
+"                       AND (x.expires_at IS NULL OR x.expires_at > now()))"
 "    AND (SELECT count(*) FROM (SELECT 1 FROM @extschema@.events e"
 "                                WHERE e.project = c.project AND e.address = c.address"
 "                                  AND e.kind = 'bounce' AND e.bounce_type = 'transient'"
@@ -368,12 +374,19 @@ rule_insert(SPIPlanPtr plan)
 		elog(ERROR, "a rule of events_apply_rules failed: %s", SPI_result_code_string(rc));
 }
 
-/* Hash of one text datum's bytes (detoasted if need be). */
+/* Hash of a text column's bytes (detoasted if need be); 0 for NULL. */
 static uint32
-text_hash(Datum d)
+text_hash(TupleTableSlot *slot, AttrNumber attno)
 {
-	text	   *t = DatumGetTextPP(d);
-	uint32		h = hash_any((const unsigned char *) VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+	bool		isnull;
+	Datum		d = slot_getattr(slot, attno, &isnull);
+	text	   *t;
+	uint32		h;
+
+	if (isnull)
+		return 0;
+	t = DatumGetTextPP(d);
+	h = hash_any((const unsigned char *) VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 
 	if ((Pointer) t != DatumGetPointer(d))
 		pfree(t);
@@ -441,8 +454,8 @@ scan_new_events(TriggerData *trig, RulesCache *c, RulesWork *w)
 					continue;
 			}
 			w->soft = true;
-			h = hash_combine(text_hash(slot_getattr(slot, c->ev.project, &isnull)),
-							 text_hash(slot_getattr(slot, c->ev.address, &isnull)));
+			h = hash_combine(text_hash(slot, c->ev.project),
+							 text_hash(slot, c->ev.address));
 			h %= SOFT_LOCK_KEYS;
 			w->locks[h / 64] |= UINT64CONST(1) << (h % 64);
 		}
