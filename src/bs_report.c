@@ -136,29 +136,34 @@ static uint64_t
 match_mask_ci(const char *hay, size_t len, const char *const *pats, int npat)
 {
 	uint64_t	firsts[256 / 64] = {0};
+	uint64_t	byfirst[256];	/* read only where firsts has the bit */
 	uint64_t	found = 0;
 	uint64_t	all = (npat >= 64) ? ~(uint64_t) 0 : (((uint64_t) 1 << npat) - 1);
 
+	for (int k = 0; k < npat; k++)
+		byfirst[(unsigned char) pats[k][0]] = 0;
 	for (int k = 0; k < npat; k++)
 	{
 		unsigned char f = (unsigned char) pats[k][0];
 
 		firsts[f / 64] |= (uint64_t) 1 << (f % 64);
+		byfirst[f] |= (uint64_t) 1 << k;
 	}
 	for (size_t i = 0; i < len && found != all; i++)
 	{
 		unsigned char c = (unsigned char) lower((unsigned char) hay[i]);
+		uint64_t	todo;
 
 		if (!(firsts[c / 64] & ((uint64_t) 1 << (c % 64))))
 			continue;
-		for (int k = 0; k < npat; k++)
+		/* only the patterns starting with this letter, not yet found */
+		for (todo = byfirst[c] & ~found; todo != 0; todo &= todo - 1)
 		{
+			int			k = __builtin_ctzll(todo);
 			const char *p = pats[k];
 			size_t		j = 1;
 			size_t		h = i + 1;
 
-			if ((unsigned char) p[0] != c || (found & ((uint64_t) 1 << k)))
-				continue;
 			/* a space in a pattern matches any run of blanks and line ends */
 			while (p[j] && h < len)
 			{
