@@ -177,6 +177,10 @@ INSERT INTO shard (project, kind, address, diagnostic)
 VALUES ('shard', 'bounce', 'gone@example.com', '550 5.1.1 user unknown');
 SELECT bounce_type, reason FROM shard;
 SELECT address, reason FROM bounce_suppress.suppressions WHERE project = 'shard';
+-- the shape is kept for the session, and forgotten when the table changes
+ALTER TABLE shard ALTER COLUMN reason TYPE varchar;
+INSERT INTO shard (project, kind, address, diagnostic)
+VALUES ('shard', 'bounce', 'gone2@example.com', '550 5.1.1 user unknown');
 DROP TABLE shard;
 DELETE FROM bounce_suppress.suppressions WHERE project = 'shard';
 DELETE FROM bounce_suppress.suppression_log WHERE project = 'shard';

@@ -31,7 +31,11 @@ extern void bs_guc_init(void);
 extern void bs_probe_init(void);
 extern bool bs_probe_suppressed(Oid schema, text *project, const char *address, int len);
 
-/* bs_trigger.c: the columns of events (or a table shaped like it) */
+/*
+ * bs_trigger.c: the columns of events (or a table shaped like it, as a Citus
+ * shard is), found once per table and session; bs_events_shape() refuses
+ * (39P01) a table that is not shaped so.
+ */
 typedef struct BsEventsShape
 {
 	AttrNumber	id,

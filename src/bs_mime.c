@@ -11,6 +11,7 @@
  *-------------------------------------------------------------------------
  */
 #include "bs_mime.h"
+#include "bs_text.h"
 
 #include <string.h>
 
@@ -21,32 +22,6 @@ bs_alloc_bytes(const bs_alloc *a, size_t n)
 	if (a == NULL || a->alloc == NULL)
 		return NULL;
 	return a->alloc(a->ctx, n == 0 ? 1 : n);
-}
-
-static int
-lower(int c)
-{
-	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-}
-
-static bool
-is_wsp(int c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* Case-insensitive prefix test of s[0..len) against NUL-terminated p. */
-static bool
-prefix_ci(const char *s, size_t len, const char *p)
-{
-	size_t		n = strlen(p);
-
-	if (len < n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (lower((unsigned char) s[i]) != lower((unsigned char) p[i]))
-			return false;
-	return true;
 }
 
 /* Normalize CRLF and lone CR to LF into a fresh NUL-terminated buffer. */
@@ -137,7 +112,7 @@ hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
-	c = lower(c);
+	c = bs_lower(c);
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
 	return -1;
@@ -189,7 +164,7 @@ decode_qp(const char *in, size_t len, char *out, bool header)
 			/* soft line break: "=" then optional blanks then LF */
 			size_t		j = i + 1;
 
-			while (j < len && is_wsp((unsigned char) in[j]))
+			while (j < len && bs_is_wsp((unsigned char) in[j]))
 				j++;
 			if (j >= len || in[j] == '\n')
 			{
@@ -222,13 +197,13 @@ static size_t
 append_charset(char *out, const char *src, size_t n, const char *cs, size_t cslen)
 {
 	size_t		o = 0;
-	bool		latin1 = prefix_ci(cs, cslen, "iso-8859-1") ||
-		prefix_ci(cs, cslen, "latin1") || prefix_ci(cs, cslen, "windows-1252") ||
-		prefix_ci(cs, cslen, "iso-8859-15");
+	bool		latin1 = bs_prefix_ci(cs, cslen, "iso-8859-1") ||
+		bs_prefix_ci(cs, cslen, "latin1") || bs_prefix_ci(cs, cslen, "windows-1252") ||
+		bs_prefix_ci(cs, cslen, "iso-8859-15");
 
 	/* "iso-8859-1" must not match "iso-8859-10" etc. */
-	if (latin1 && prefix_ci(cs, cslen, "iso-8859-1") && cslen > 10 &&
-		cs[10] >= '0' && cs[10] <= '9' && !prefix_ci(cs, cslen, "iso-8859-15"))
+	if (latin1 && bs_prefix_ci(cs, cslen, "iso-8859-1") && cslen > 10 &&
+		cs[10] >= '0' && cs[10] <= '9' && !bs_prefix_ci(cs, cslen, "iso-8859-15"))
 		latin1 = false;
 	for (size_t i = 0; i < n; i++)
 	{
@@ -275,10 +250,10 @@ decode_words(const char *in, size_t len, const bs_alloc *a, size_t *olen)
 						endw;
 
 			q1 = cs;
-			while (q1 < len && in[q1] != '?' && !is_wsp((unsigned char) in[q1]) && q1 - cs < 64)
+			while (q1 < len && in[q1] != '?' && !bs_is_wsp((unsigned char) in[q1]) && q1 - cs < 64)
 				q1++;
 			if (q1 + 2 < len && in[q1] == '?' && in[q1 + 2] == '?' &&
-				(lower((unsigned char) in[q1 + 1]) == 'b' || lower((unsigned char) in[q1 + 1]) == 'q'))
+				(bs_lower((unsigned char) in[q1 + 1]) == 'b' || bs_lower((unsigned char) in[q1 + 1]) == 'q'))
 			{
 				q2 = q1 + 3;
 				endw = q2;
@@ -294,7 +269,7 @@ decode_words(const char *in, size_t len, const bs_alloc *a, size_t *olen)
 					/* RFC 2231 language suffix: "utf-8*en" */
 					if (star)
 						cslen = (size_t) (star - (in + cs));
-					if (lower((unsigned char) in[q1 + 1]) == 'b')
+					if (bs_lower((unsigned char) in[q1 + 1]) == 'b')
 						n = decode_base64(in + q2, endw - q2, tmp);
 					else
 						n = decode_qp(in + q2, endw - q2, tmp, true);
@@ -311,7 +286,7 @@ decode_words(const char *in, size_t len, const bs_alloc *a, size_t *olen)
 				}
 			}
 		}
-		if (is_wsp((unsigned char) in[i]))
+		if (bs_is_wsp((unsigned char) in[i]))
 		{
 			/* hold whitespace until we know what follows */
 			if (!last_was_word)
@@ -324,7 +299,7 @@ decode_words(const char *in, size_t len, const bs_alloc *a, size_t *olen)
 				pending_ws = i;
 			}
 			i++;
-			while (i < len && is_wsp((unsigned char) in[i]))
+			while (i < len && bs_is_wsp((unsigned char) in[i]))
 				i++;
 			continue;
 		}
@@ -384,9 +359,9 @@ header_value(const char *in, size_t len, const bs_alloc *a, size_t *olen)
 	}
 	/* trim */
 	s = 0;
-	while (s < o && is_wsp((unsigned char) buf[s]))
+	while (s < o && bs_is_wsp((unsigned char) buf[s]))
 		s++;
-	while (o > s && is_wsp((unsigned char) buf[o - 1]))
+	while (o > s && bs_is_wsp((unsigned char) buf[o - 1]))
 		o--;
 	if (!has_encoded_word(buf + s, o - s))
 	{
@@ -426,7 +401,7 @@ bs_mime_parse_headers(const char *data, size_t len, const bs_alloc *a,
 		}
 		if (is_field_line(p, n))
 			count++;
-		else if (!(is_wsp((unsigned char) p[0]) && count > 0))
+		else if (!(bs_is_wsp((unsigned char) p[0]) && count > 0))
 			break;
 		p += (p + n < end) ? n + 1 : n;
 	}
@@ -460,7 +435,7 @@ bs_mime_parse_headers(const char *data, size_t len, const bs_alloc *a,
 			vstart = colon + 1;
 			vend = q + n;
 			/* swallow continuation lines */
-			while (vend < stop && vend + 1 < stop && is_wsp((unsigned char) vend[1]))
+			while (vend < stop && vend + 1 < stop && bs_is_wsp((unsigned char) vend[1]))
 			{
 				size_t		m = line_len(vend + 1, stop);
 
@@ -468,7 +443,7 @@ bs_mime_parse_headers(const char *data, size_t len, const bs_alloc *a,
 			}
 			h[k].name = q;
 			h[k].name_len = (size_t) (colon - q);
-			while (h[k].name_len > 0 && is_wsp((unsigned char) q[h[k].name_len - 1]))
+			while (h[k].name_len > 0 && bs_is_wsp((unsigned char) q[h[k].name_len - 1]))
 				h[k].name_len--;
 			h[k].value = header_value(vstart, (size_t) (vend - vstart), a, &h[k].value_len);
 			if (h[k].value == NULL)
@@ -489,7 +464,7 @@ bs_mime_header(const bs_header *hdrs, int nhdrs, const char *name)
 	size_t		n = strlen(name);
 
 	for (int i = 0; i < nhdrs; i++)
-		if (hdrs[i].name_len == n && prefix_ci(hdrs[i].name, n, name))
+		if (hdrs[i].name_len == n && bs_prefix_ci(hdrs[i].name, n, name))
 			return &hdrs[i];
 	return NULL;
 }
@@ -506,19 +481,19 @@ bs_mime_param(const char *value, const char *param, char *out, size_t outcap)
 	while ((p = strchr(p, ';')) != NULL)
 	{
 		p++;
-		while (is_wsp((unsigned char) *p))
+		while (bs_is_wsp((unsigned char) *p))
 			p++;
-		if (prefix_ci(p, strlen(p), param))
+		if (bs_prefix_ci(p, strlen(p), param))
 		{
 			const char *v = p + plen;
 			size_t		o = 0;
 
-			while (is_wsp((unsigned char) *v))
+			while (bs_is_wsp((unsigned char) *v))
 				v++;
 			if (*v != '=')
 				continue;
 			v++;
-			while (is_wsp((unsigned char) *v))
+			while (bs_is_wsp((unsigned char) *v))
 				v++;
 			if (*v == '"')
 			{
@@ -532,7 +507,7 @@ bs_mime_param(const char *value, const char *param, char *out, size_t outcap)
 			}
 			else
 			{
-				while (*v && *v != ';' && !is_wsp((unsigned char) *v) && o + 1 < outcap)
+				while (*v && *v != ';' && !bs_is_wsp((unsigned char) *v) && o + 1 < outcap)
 					out[o++] = *v++;
 			}
 			out[o] = '\0';
@@ -619,9 +594,9 @@ decode_body(const char *body, size_t len, const char *cte, const bs_alloc *a,
 
 	if (out == NULL)
 		return NULL;
-	if (cte && prefix_ci(cte, strlen(cte), "base64"))
+	if (cte && bs_prefix_ci(cte, strlen(cte), "base64"))
 		*olen = decode_base64(body, len, out);
-	else if (cte && prefix_ci(cte, strlen(cte), "quoted-printable"))
+	else if (cte && bs_prefix_ci(cte, strlen(cte), "quoted-printable"))
 		*olen = decode_qp(body, len, out, false);
 	else
 	{
@@ -644,7 +619,7 @@ is_delimiter(const char *p, size_t n, const char *b, size_t blen)
 	if (i + 2 <= n && p[i] == '-' && p[i + 1] == '-')
 		return 2;
 	for (; i < n; i++)
-		if (!is_wsp((unsigned char) p[i]))
+		if (!bs_is_wsp((unsigned char) p[i]))
 			return 0;
 	return 1;
 }
@@ -736,9 +711,9 @@ parse_entity(mime_state *st, const char *data, size_t len, int depth,
 		size_t		i = 0;
 
 		while (i < ct->value_len && i + 1 < sizeof(self->ctype) &&
-			   ct->value[i] != ';' && !is_wsp((unsigned char) ct->value[i]))
+			   ct->value[i] != ';' && !bs_is_wsp((unsigned char) ct->value[i]))
 		{
-			self->ctype[i] = (char) lower((unsigned char) ct->value[i]);
+			self->ctype[i] = (char) bs_lower((unsigned char) ct->value[i]);
 			i++;
 		}
 		self->ctype[i] = '\0';

@@ -21,6 +21,7 @@
  *-------------------------------------------------------------------------
  */
 #include "bs_report.h"
+#include "bs_text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -77,24 +78,6 @@ typedef struct rp_state
 									 * for transcripts in this notice */
 } rp_state;
 
-static int
-lower(int c)
-{
-	return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-}
-
-static bool
-is_wsp(int c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static bool
-is_space(int c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 static bool
 is_alnum(int c)
 {
@@ -110,15 +93,15 @@ find_ci(const char *hay, size_t len, const char *needle)
 
 	if (n == 0 || len < n)
 		return NULL;
-	first = lower((unsigned char) needle[0]);
+	first = bs_lower((unsigned char) needle[0]);
 	for (size_t i = 0; i + n <= len; i++)
 	{
 		size_t		k = 1;
 
-		if (lower((unsigned char) hay[i]) != first)
+		if (bs_lower((unsigned char) hay[i]) != first)
 			continue;
 
-		while (k < n && lower((unsigned char) hay[i + k]) == lower((unsigned char) needle[k]))
+		while (k < n && bs_lower((unsigned char) hay[i + k]) == bs_lower((unsigned char) needle[k]))
 			k++;
 		if (k == n)
 			return hay + i;
@@ -151,7 +134,7 @@ match_mask_ci(const char *hay, size_t len, const char *const *pats, int npat)
 	}
 	for (size_t i = 0; i < len && found != all; i++)
 	{
-		unsigned char c = (unsigned char) lower((unsigned char) hay[i]);
+		unsigned char c = (unsigned char) bs_lower((unsigned char) hay[i]);
 		uint64_t	todo;
 
 		if (!(firsts[c / 64] & ((uint64_t) 1 << (c % 64))))
@@ -167,13 +150,13 @@ match_mask_ci(const char *hay, size_t len, const char *const *pats, int npat)
 			/* a space in a pattern matches any run of blanks and line ends */
 			while (p[j] && h < len)
 			{
-				if (p[j] == ' ' && is_space((unsigned char) hay[h]))
+				if (p[j] == ' ' && bs_is_space((unsigned char) hay[h]))
 				{
-					while (h < len && is_space((unsigned char) hay[h]))
+					while (h < len && bs_is_space((unsigned char) hay[h]))
 						h++;
 					j++;
 				}
-				else if (lower((unsigned char) hay[h]) == (unsigned char) p[j])
+				else if (bs_lower((unsigned char) hay[h]) == (unsigned char) p[j])
 				{
 					h++;
 					j++;
@@ -186,19 +169,6 @@ match_mask_ci(const char *hay, size_t len, const char *const *pats, int npat)
 		}
 	}
 	return found;
-}
-
-static bool
-prefix_ci(const char *s, size_t len, const char *p)
-{
-	size_t		n = strlen(p);
-
-	if (len < n)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (lower((unsigned char) s[i]) != lower((unsigned char) p[i]))
-			return false;
-	return true;
 }
 
 static size_t
@@ -244,7 +214,7 @@ clean_text(rp_state *st, const char *s, size_t n, size_t max)
 	}
 	for (size_t i = 0; i < n && o < max; i++)
 	{
-		if (is_space((unsigned char) s[i]))
+		if (bs_is_space((unsigned char) s[i]))
 		{
 			sp = (o > 0);
 			continue;
@@ -304,7 +274,7 @@ zone_name(const char *s, size_t n, int *mins)
 	};
 
 	for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++)
-		if (strlen(zones[i].name) == n && prefix_ci(s, n, zones[i].name))
+		if (strlen(zones[i].name) == n && bs_prefix_ci(s, n, zones[i].name))
 		{
 			*mins = zones[i].mins;
 			return true;
@@ -376,7 +346,7 @@ bs_parse_date(const char *s, size_t len, int64_t *out)
 	{
 		size_t		j;
 
-		while (i < len && (is_space((unsigned char) s[i]) || s[i] == ','))
+		while (i < len && (bs_is_space((unsigned char) s[i]) || s[i] == ','))
 			i++;
 		if (i >= len)
 			break;
@@ -405,7 +375,7 @@ bs_parse_date(const char *s, size_t len, int64_t *out)
 			i += 5;
 			continue;
 		}
-		while (j < len && !is_space((unsigned char) s[j]) && s[j] != ',' && s[j] != '(')
+		while (j < len && !bs_is_space((unsigned char) s[j]) && s[j] != ',' && s[j] != '(')
 			j++;
 		if (s[i] >= '0' && s[i] <= '9')
 		{
@@ -464,7 +434,7 @@ bs_parse_date(const char *s, size_t len, int64_t *out)
 
 			if (n >= 3)
 				for (int k = 0; k < 12; k++)
-					if (prefix_ci(s + i, n, MONTHS[k]))
+					if (bs_prefix_ci(s + i, n, MONTHS[k]))
 						mon = k + 1;
 			if (hh >= 0)
 			{
@@ -575,7 +545,7 @@ addr_eq(const char *a, size_t alen, const char *b, size_t blen)
 	if (alen != blen)
 		return false;
 	for (size_t i = 0; i < alen; i++)
-		if (lower((unsigned char) a[i]) != lower((unsigned char) b[i]))
+		if (bs_lower((unsigned char) a[i]) != bs_lower((unsigned char) b[i]))
 			return false;
 	return true;
 }
@@ -592,10 +562,10 @@ clean_recipient(rp_state *st, const char *v)
 	semi = strchr(v, ';');
 	if (semi && semi - v < 20)
 		v = semi + 1;
-	while (is_space((unsigned char) *v))
+	while (bs_is_space((unsigned char) *v))
 		v++;
 	n = strlen(v);
-	while (n > 0 && is_space((unsigned char) v[n - 1]))
+	while (n > 0 && bs_is_space((unsigned char) v[n - 1]))
 		n--;
 	if (n >= 2 && v[0] == '<' && v[n - 1] == '>')
 	{
@@ -668,9 +638,9 @@ is_excluded(rp_state *st, const char *a, size_t n)
 		if (addr_eq(st->exclude[i], strlen(st->exclude[i]), a, n))
 			return true;
 	/* the mailer's own mailboxes are never the failed recipient */
-	if (prefix_ci(a, n, "mailer-daemon@"))
+	if (bs_prefix_ci(a, n, "mailer-daemon@"))
 		return true;
-	if (prefix_ci(a, n, "postmaster@") && st->from_domain &&
+	if (bs_prefix_ci(a, n, "postmaster@") && st->from_domain &&
 		addr_eq(a + 11, n - 11, st->from_domain, strlen(st->from_domain)))
 		return true;
 	return false;
@@ -767,7 +737,7 @@ transcript_command(const char *t, size_t n, const char *addr)
 		bool		fail,
 					cont;
 
-		while (k < l && is_wsp((unsigned char) p[k]))
+		while (k < l && bs_is_wsp((unsigned char) p[k]))
 			k++;
 		if (l - k >= 4 && memcmp(p + k, ">>> ", 4) == 0)
 		{
@@ -776,17 +746,17 @@ transcript_command(const char *t, size_t n, const char *addr)
 
 			if (matched)
 				return found;
-			while (cl > 0 && is_space((unsigned char) c[cl - 1]))
+			while (cl > 0 && bs_is_space((unsigned char) c[cl - 1]))
 				cl--;
-			if (prefix_ci(c, cl, "rcpt"))
+			if (bs_prefix_ci(c, cl, "rcpt"))
 				last = "RCPT";
-			else if (prefix_ci(c, cl, "mail"))
+			else if (bs_prefix_ci(c, cl, "mail"))
 				last = "MAIL";
-			else if (prefix_ci(c, cl, "data") || prefix_ci(c, cl, "bdat") ||
+			else if (bs_prefix_ci(c, cl, "data") || bs_prefix_ci(c, cl, "bdat") ||
 					 (cl == 1 && c[0] == '.'))
 				last = "DATA";
-			else if (prefix_ci(c, cl, "ehlo") || prefix_ci(c, cl, "helo") ||
-					 prefix_ci(c, cl, "lhlo"))
+			else if (bs_prefix_ci(c, cl, "ehlo") || bs_prefix_ci(c, cl, "helo") ||
+					 bs_prefix_ci(c, cl, "lhlo"))
 				last = "HELO";
 			else
 				last = NULL;	/* STARTTLS, RSET, ...: says nothing */
@@ -824,11 +794,11 @@ bare_number(const char *s, size_t n)
 	size_t		a = 0,
 				d = 0;
 
-	while (a < n && is_space((unsigned char) s[a]))
+	while (a < n && bs_is_space((unsigned char) s[a]))
 		a++;
 	while (a < n && s[a] >= '0' && s[a] <= '9')
 		a++, d++;
-	while (a < n && is_space((unsigned char) s[a]))
+	while (a < n && bs_is_space((unsigned char) s[a]))
 		a++;
 	return a == n && d >= 1 && d <= 3;
 }
@@ -890,9 +860,9 @@ add_row(rp_state *st, const char *rcpt, size_t rlen, bs_kind kind,
 	{
 		size_t		k = 0;
 
-		while (*status && is_space((unsigned char) *status))
+		while (*status && bs_is_space((unsigned char) *status))
 			status++;
-		while (status[k] && !is_space((unsigned char) status[k]) &&
+		while (status[k] && !bs_is_space((unsigned char) status[k]) &&
 			   status[k] != '(' && k + 1 < sizeof(stbuf))
 		{
 			stbuf[k] = status[k];
@@ -1074,7 +1044,7 @@ after_type(const char *v)
 		if (word)
 		{
 			v = semi + 1;
-			while (is_space((unsigned char) *v))
+			while (bs_is_space((unsigned char) *v))
 				v++;
 		}
 	}
@@ -1140,7 +1110,7 @@ human_paragraph(const char *human, size_t hlen, const char *a, size_t *plen)
 						s,
 						al;
 
-			while (k < m && (is_wsp((unsigned char) p[k]) || p[k] == '<'))
+			while (k < m && (bs_is_wsp((unsigned char) p[k]) || p[k] == '<'))
 				k++;
 			if (next_address(p, m, &pos, &s, &al) && s == k &&
 				!(al == strlen(a) && addr_eq(p + s, al, a, al)))
@@ -1215,7 +1185,7 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 			size_t		nl = h[i].name_len;
 			const char *v = h[i].value;
 
-#define IS(f) (nl == strlen(f) && prefix_ci(name, nl, f))
+#define IS(f) (nl == strlen(f) && bs_prefix_ci(name, nl, f))
 			if (IS("Final-Recipient") || IS("Original-Recipient"))
 			{
 				bool		fin = IS("Final-Recipient");
@@ -1295,9 +1265,9 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 			continue;
 		if (r->action)
 		{
-			if (prefix_ci(r->action, strlen(r->action), "delivered") ||
-				prefix_ci(r->action, strlen(r->action), "relayed") ||
-				prefix_ci(r->action, strlen(r->action), "expanded"))
+			if (bs_prefix_ci(r->action, strlen(r->action), "delivered") ||
+				bs_prefix_ci(r->action, strlen(r->action), "relayed") ||
+				bs_prefix_ci(r->action, strlen(r->action), "expanded"))
 				kind = BS_KIND_DELIVERY;
 		}
 		else if (r->status && r->status[0] == '2')
@@ -1317,7 +1287,7 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 		if (have_row(st, first_row, rcpt, strlen(rcpt)))
 			continue;
 		st->diag_type = NULL;
-		st->delayed = r->action && prefix_ci(r->action, strlen(r->action), "delayed");
+		st->delayed = r->action && bs_prefix_ci(r->action, strlen(r->action), "delayed");
 
 		/*
 		 * A Diagnostic-Code that is only a local mailer's exit status
@@ -1336,7 +1306,7 @@ parse_dsn(rp_state *st, const char *text, size_t len, const char *human,
 				dlen = plen;
 			}
 		}
-		if (r->diag && diag && diag != r->diag && !prefix_ci(r->diag, strlen(r->diag), "smtp"))
+		if (r->diag && diag && diag != r->diag && !bs_prefix_ci(r->diag, strlen(r->diag), "smtp"))
 		{
 			const char *semi = strchr(r->diag, ';');
 
@@ -1426,7 +1396,7 @@ parse_arf(rp_state *st, const char *text, size_t len)
 	if (ft)
 		ftype = ft->value;
 	for (int i = 0; i < nh && !st->oom; i++)
-		if (h[i].name_len == 16 && prefix_ci(h[i].name, 16, "Original-Rcpt-To"))
+		if (h[i].name_len == 16 && bs_prefix_ci(h[i].name, 16, "Original-Rcpt-To"))
 		{
 			if (!have_row(st, 0, h[i].value, h[i].value_len) &&
 				add_complaint(st, h[i].value, ftype, arr ? arr->value : NULL))
@@ -1465,7 +1435,7 @@ json_string(rp_state *st, const char *p, const char *end, const char *key,
 			continue;
 		}
 		v = k + klen + 2;
-		while (v < end && (is_space((unsigned char) *v) || *v == ':'))
+		while (v < end && (bs_is_space((unsigned char) *v) || *v == ':'))
 			v++;
 		if (v >= end || *v != '"')
 		{
@@ -1617,7 +1587,7 @@ is_separator(const char *p, size_t n)
 	};
 	size_t		s = 0;
 
-	while (s < n && is_wsp((unsigned char) p[s]))
+	while (s < n && bs_is_wsp((unsigned char) p[s]))
 		s++;
 	if (s >= n || n - s < 11)
 		return false;
@@ -1625,9 +1595,9 @@ is_separator(const char *p, size_t n)
 		return false;
 	if (!is_alnum((unsigned char) p[s]))
 		return true;
-	while (n > s && (is_wsp((unsigned char) p[n - 1]) || p[n - 1] == '.' || p[n - 1] == ':'))
+	while (n > s && (bs_is_wsp((unsigned char) p[n - 1]) || p[n - 1] == '.' || p[n - 1] == ':'))
 		n--;
-	return n - s >= 7 && prefix_ci(p + n - 7, 7, "follows");
+	return n - s >= 7 && bs_prefix_ci(p + n - 7, 7, "follows");
 }
 
 /* Does a header block (the returned message) start at this line? */
@@ -1641,7 +1611,7 @@ starts_header_block(const char *p, size_t n)
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (prefix_ci(p, n, names[i]))
+		if (bs_prefix_ci(p, n, names[i]))
 			return true;
 	return false;
 }
@@ -1656,17 +1626,17 @@ is_label_line(const char *p, size_t n)
 	};
 	size_t		s = 0;
 
-	while (s < n && is_wsp((unsigned char) p[s]))
+	while (s < n && bs_is_wsp((unsigned char) p[s]))
 		s++;
 	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
 	{
 		size_t		l = strlen(labels[i]);
 
-		if (prefix_ci(p + s, n - s, labels[i]))
+		if (bs_prefix_ci(p + s, n - s, labels[i]))
 		{
 			size_t		k = s + l;
 
-			while (k < n && is_wsp((unsigned char) p[k]))
+			while (k < n && bs_is_wsp((unsigned char) p[k]))
 				k++;
 			if (k < n && p[k] == ':')
 				return true;
@@ -1762,7 +1732,7 @@ reply_line(const char *p, size_t n)
 {
 	size_t		k = 0;
 
-	while (k < n && is_wsp((unsigned char) p[k]))
+	while (k < n && bs_is_wsp((unsigned char) p[k]))
 		k++;
 	if (n - k < 9 || (p[k] != '4' && p[k] != '5') || p[k + 1] < '0' ||
 		p[k + 1] > '9' || p[k + 2] < '0' || p[k + 2] > '9' || p[k + 3] != ' ')
@@ -1770,7 +1740,7 @@ reply_line(const char *p, size_t n)
 	for (size_t j = k + 4, spaces = 0; j + 3 < n; j++)
 	{
 		/* the address, or the host and its mailer: "host (smtp)" */
-		if (is_wsp((unsigned char) p[j]) && ++spaces > 1)
+		if (bs_is_wsp((unsigned char) p[j]) && ++spaces > 1)
 			return false;
 		if (p[j] == '.' && p[j + 1] == '.' && p[j + 2] == '.' && p[j + 3] == ' ')
 			return true;
@@ -1791,10 +1761,10 @@ static bool
 is_bare_address_line(const char *p, size_t n, size_t s, size_t al)
 {
 	for (size_t i = 0; i < s; i++)
-		if (!is_wsp((unsigned char) p[i]) && p[i] != '<')
+		if (!bs_is_wsp((unsigned char) p[i]) && p[i] != '<')
 			return false;
 	for (size_t i = s + al; i < n; i++)
-		if (!is_wsp((unsigned char) p[i]) && p[i] != '>' && p[i] != ':' && p[i] != ',')
+		if (!bs_is_wsp((unsigned char) p[i]) && p[i] != '>' && p[i] != ':' && p[i] != ',')
 			return false;
 	return true;
 }
@@ -1855,7 +1825,7 @@ static bool
 is_blank_line(const char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!is_space((unsigned char) p[i]))
+		if (!bs_is_space((unsigned char) p[i]))
 			return false;
 	return true;
 }
@@ -1936,10 +1906,10 @@ narrow_single(const char *text, const char *end, const char **seg,
 		size_t		n = line_len(p, end);
 		size_t		k = 0;
 
-		while (k < n && (is_wsp((unsigned char) p[k]) || p[k] == '*' || p[k] == '-'))
+		while (k < n && (bs_is_wsp((unsigned char) p[k]) || p[k] == '*' || p[k] == '-'))
 			k++;
-		if (n - k >= 7 && prefix_ci(p + k, n - k, "reason") &&
-			(p[k + 6] == ':' || (is_wsp((unsigned char) p[k + 6]) &&
+		if (n - k >= 7 && bs_prefix_ci(p + k, n - k, "reason") &&
+			(p[k + 6] == ':' || (bs_is_wsp((unsigned char) p[k + 6]) &&
 								 memchr(p + k + 6, ':', n - k - 6) == NULL)) &&
 			n - k > 8)
 		{
@@ -1961,7 +1931,7 @@ narrow_single(const char *text, const char *end, const char **seg,
 					al;
 		size_t		k = 0;
 
-		while (k < n && (is_wsp((unsigned char) ls[k]) || ls[k] == '*' ||
+		while (k < n && (bs_is_wsp((unsigned char) ls[k]) || ls[k] == '*' ||
 						 ls[k] == '-' || ls[k] == '<'))
 			k++;
 		if (next_address(ls, n, &pos, &s, &al) && s == k)
@@ -2023,7 +1993,7 @@ narrow_single(const char *text, const char *end, const char **seg,
 		const char *q = ps;
 		const char *he;
 
-		while (q > text && is_space((unsigned char) q[-1]))
+		while (q > text && bs_is_space((unsigned char) q[-1]))
 			q--;
 		if (q > text)
 		{
@@ -2062,7 +2032,7 @@ parse_native(rp_state *st, const char *text, size_t len, const char *failed_hdr)
 			if (is_separator(p, n))
 			{
 				q = p + n;
-				while (q < end && (*q == '\n' || is_wsp((unsigned char) *q)))
+				while (q < end && (*q == '\n' || bs_is_wsp((unsigned char) *q)))
 					q++;
 			}
 			{

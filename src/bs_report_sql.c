@@ -47,22 +47,6 @@ to_server(const char *s)
 	return pg_any_to_server(s, strlen(s), PG_UTF8);
 }
 
-static const char *
-type_name(bs_type t)
-{
-	switch (t)
-	{
-		case BS_TYPE_PERMANENT:
-			return "permanent";
-		case BS_TYPE_TRANSIENT:
-			return "transient";
-		case BS_TYPE_UNDETERMINED:
-			return "undetermined";
-		default:
-			return NULL;
-	}
-}
-
 /* Unix seconds as a timestamptz literal in UTC. */
 static char *
 epoch_text(int64_t t)
@@ -162,7 +146,7 @@ bs_parse_report(PG_FUNCTION_ARGS)
 			bs_address_normalize(r->recipient, rlen, norm, sizeof(norm)) >= 0)
 			values[0] = to_server(norm);
 		values[1] = (char *) bs_kind_name(r->kind);
-		values[2] = (char *) type_name(r->type);
+		values[2] = (char *) bs_type_name(r->type);
 		values[3] = (char *) bs_reason_name(r->reason);
 		if (r->reply_code >= 200 && r->reply_code <= 599)
 			values[4] = psprintf("%d", r->reply_code);

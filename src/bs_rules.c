@@ -240,7 +240,7 @@ ON_CONFLICT_REPLACE;
 #define SOFT_LOCK_KEYS 1024
 
 /*
- * Plans and lookups kept for the session, per table the trigger runs on (the
+ * Plans kept for the session, per table the trigger runs on (the
  * events table; under Citus each of its shards) and per incarnation of the
  * extension (the trigger function's OID): dropping and creating it again in
  * the same session starts afresh.  A plan is parsed against the table's own
@@ -250,7 +250,6 @@ typedef struct RulesCache
 {
 	Oid			relid;			/* hash key */
 	Oid			fn_oid;
-	BsEventsShape ev;
 	SPIPlanPtr	hard,
 				soft_unseen,
 				soft_near,
@@ -267,7 +266,7 @@ typedef struct RulesWork
 	uint64		locks[SOFT_LOCK_KEYS / 64];	/* lock keys of its addresses */
 } RulesWork;
 
-/* The cache for this table and incarnation of the extension, filled. */
+/* The plans of this table and incarnation of the extension (maybe none yet). */
 static RulesCache *
 rules_cache_for(Oid fn_oid, Relation rel)
 {
@@ -300,9 +299,7 @@ rules_cache_for(Oid fn_oid, Relation rel)
 			SPI_freeplan(c->soft);
 	}
 	memset(c, 0, sizeof(*c));
-	c->relid = relid;			/* fn_oid stays invalid until all is filled */
-
-	bs_events_shape(rel, fn_oid, "events_apply_rules", &c->ev);
+	c->relid = relid;
 	c->fn_oid = fn_oid;
 	return c;
 }
@@ -399,7 +396,7 @@ text_hash(TupleTableSlot *slot, AttrNumber attno)
  * are those of NEW_EVENT and SOFT_EVENT.
  */
 static void
-scan_new_events(TriggerData *trig, RulesCache *c, RulesWork *w)
+scan_new_events(TriggerData *trig, const BsEventsShape *ev, RulesWork *w)
 {
 	Tuplestorestate *ts = trig->tg_newtable;
 	TupleTableSlot *slot;
@@ -420,31 +417,31 @@ scan_new_events(TriggerData *trig, RulesCache *c, RulesWork *w)
 		Oid			kind,
 					type;
 
-		d = slot_getattr(slot, c->ev.received_at, &isnull);
+		d = slot_getattr(slot, ev->received_at, &isnull);
 		if (isnull || DatumGetTimestampTz(d) < now)
 			continue;
-		d = slot_getattr(slot, c->ev.kind, &isnull);
+		d = slot_getattr(slot, ev->kind, &isnull);
 		if (isnull)
 			continue;
 		kind = DatumGetObjectId(d);
-		if (kind == c->ev.kind_complaint)
+		if (kind == ev->kind_complaint)
 		{
 			w->hard = true;
 			continue;
 		}
-		if (kind != c->ev.kind_bounce)
+		if (kind != ev->kind_bounce)
 			continue;
-		d = slot_getattr(slot, c->ev.bounce_type, &isnull);
+		d = slot_getattr(slot, ev->bounce_type, &isnull);
 		if (isnull)
 			continue;
 		type = DatumGetObjectId(d);
-		if (type == c->ev.type_permanent)
+		if (type == ev->type_permanent)
 			w->hard = true;
-		else if (type == c->ev.type_transient)
+		else if (type == ev->type_transient)
 		{
 			uint32		h;
 
-			d = slot_getattr(slot, c->ev.reason, &isnull);
+			d = slot_getattr(slot, ev->reason, &isnull);
 			if (!isnull)
 			{
 				text	   *r = DatumGetTextPP(d);
@@ -454,8 +451,8 @@ scan_new_events(TriggerData *trig, RulesCache *c, RulesWork *w)
 					continue;
 			}
 			w->soft = true;
-			h = hash_combine(text_hash(slot, c->ev.project),
-							 text_hash(slot, c->ev.address));
+			h = hash_combine(text_hash(slot, ev->project),
+							 text_hash(slot, ev->address));
 			h %= SOFT_LOCK_KEYS;
 			w->locks[h / 64] |= UINT64CONST(1) << (h % 64);
 		}
@@ -475,6 +472,7 @@ events_apply_rules(PG_FUNCTION_ARGS)
 {
 	TriggerData *trig = (TriggerData *) fcinfo->context;
 	Oid			fn_oid = fcinfo->flinfo->fn_oid;
+	BsEventsShape ev;
 	RulesCache *c;
 	RulesWork	w;
 
@@ -486,11 +484,12 @@ events_apply_rules(PG_FUNCTION_ARGS)
 				 errmsg("events_apply_rules must be an AFTER INSERT FOR EACH STATEMENT trigger"
 						" with REFERENCING NEW TABLE AS new_events")));
 
-	c = rules_cache_for(fn_oid, trig->tg_relation);
-	scan_new_events(trig, c, &w);
+	bs_events_shape(trig->tg_relation, fn_oid, "events_apply_rules", &ev);
+	scan_new_events(trig, &ev, &w);
 	if (!w.hard && !w.soft)
 		return PointerGetDatum(NULL);
 
+	c = rules_cache_for(fn_oid, trig->tg_relation);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (SPI_register_trigger_data(trig) != SPI_OK_TD_REGISTER)

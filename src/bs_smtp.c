@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "bs_smtp_table.h"
+#include "bs_text.h"
 
 static const char *const BS_REASON_NAMES[BS_R__COUNT] = {
 	NULL,
@@ -49,6 +50,23 @@ static const char *const BS_REASON_NAMES[BS_R__COUNT] = {
 	"syntax_error", "on_hold", "undefined", "suppressed", "feedback",
 	"vacation", "delivered"
 };
+
+/* The bounce_type label of a type; see bs_smtp.h. */
+const char *
+bs_type_name(bs_type type)
+{
+	switch (type)
+	{
+		case BS_TYPE_PERMANENT:
+			return "permanent";
+		case BS_TYPE_TRANSIENT:
+			return "transient";
+		case BS_TYPE_UNDETERMINED:
+			return "undetermined";
+		default:
+			return NULL;
+	}
+}
 
 /* "user_unknown", ...; NULL for BS_R_NONE or out of range. */
 const char *
@@ -212,22 +230,6 @@ parse_code(const unsigned char *p, size_t avail)
 	return (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
 }
 
-/* Case-insensitive: do the n bytes at p spell the lower-case literal lit? */
-static bool
-ci_eq(const unsigned char *p, const char *lit, size_t n)
-{
-	for (size_t k = 0; k < n; k++)
-	{
-		unsigned char c = p[k];
-
-		if (c >= 'A' && c <= 'Z')
-			c += 32;
-		if (c != (unsigned char) lit[k])
-			return false;
-	}
-	return true;
-}
-
 /*
  * Providers that put their own documented error code in the reply, whose
  * number names the cause more precisely than the words around it:
@@ -254,12 +256,12 @@ provider_code(const unsigned char *text, size_t i, int ndig, int v)
 		if (j >= 6 && is_digit(text[j - 1]) && is_digit(text[j - 2]) &&
 			is_digit(text[j - 3]))
 			j -= 3;
-		else if (j >= 6 && ci_eq(text + j - 3, "aaa", 3))
+		else if (j >= 6 && bs_eq_ci(text + j - 3, "aaa", 3))
 			j -= 3;				/* "LPNAAA_101" */
 		if (j < 3 || (j > 3 && is_alnum(text[j - 4])))
 			return BS_R_NONE;
-		if (!ci_eq(text + j - 3, "ofr", 3) && !ci_eq(text + j - 3, "lpn", 3) &&
-			!ci_eq(text + j - 3, "ouk", 3))
+		if (!bs_eq_ci(text + j - 3, "ofr", 3) && !bs_eq_ci(text + j - 3, "lpn", 3) &&
+			!bs_eq_ci(text + j - 3, "ouk", 3))
 			return BS_R_NONE;
 		switch (v)
 		{
@@ -310,7 +312,7 @@ provider_code(const unsigned char *text, size_t i, int ndig, int v)
 								  ((text[j - 1] | 0x20) >= 'a' &&
 								   (text[j - 1] | 0x20) <= 'z')))
 			j--, k++;
-		if (j < 4 || text[j - 1] != '#' || !ci_eq(text + j - 4, "aup", 3))
+		if (j < 4 || text[j - 1] != '#' || !bs_eq_ci(text + j - 4, "aup", 3))
 			return BS_R_NONE;
 		if (v == 1000 || (v >= 1200 && v <= 1250))
 			return BS_R_BLOCKED;	/* IP blocked / on CSI or Spamhaus */
@@ -861,26 +863,6 @@ code_reason(int code)
  * ----------------------------------------------------------------
  */
 
-/* Case-insensitive prefix test of a counted string against a literal. */
-static bool
-ci_prefix(const char *s, size_t n, const char *lit)
-{
-	size_t		k = strlen(lit);
-
-	if (n < k)
-		return false;
-	for (size_t i = 0; i < k; i++)
-	{
-		unsigned char c = (unsigned char) s[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c += 32;
-		if (c != (unsigned char) lit[i])
-			return false;
-	}
-	return true;
-}
-
 /* ----------------------------------------------------------------
  *		The classifier
  * ----------------------------------------------------------------
@@ -969,7 +951,7 @@ data_refusal_form(const unsigned char *t, size_t len)
 		len = BS_SMTP_SCAN_MAX;
 	for (size_t i = 0; i + 12 <= len; i++)
 	{
-		if (ci_eq(t + i, "unknown user", 12))
+		if (bs_eq_ci(t + i, "unknown user", 12))
 		{
 			size_t		j = i + 12;
 
@@ -983,7 +965,7 @@ data_refusal_form(const unsigned char *t, size_t len)
 				if (t[k] == '@')
 					return k > j;
 		}
-		else if (ci_eq(t + i, "user unknown", 12))
+		else if (bs_eq_ci(t + i, "user unknown", 12))
 		{
 			size_t		k = i;
 			int			colons = 0;
@@ -1076,14 +1058,14 @@ bs_smtp_classify(const char *text, size_t len, const bs_smtp_context *ctx,
 		const char *c = ctx->command;
 		size_t		n = ctx->command_len;
 
-		if (ci_prefix(c, n, "data") || ci_prefix(c, n, "bdat"))
+		if (bs_prefix_ci(c, n, "data") || bs_prefix_ci(c, n, "bdat"))
 			cue_data = true, cue_rcpt = false;
-		else if (ci_prefix(c, n, "rcpt"))
+		else if (bs_prefix_ci(c, n, "rcpt"))
 			cue_rcpt = true, cue_data = false;
-		else if (ci_prefix(c, n, "mail"))
+		else if (bs_prefix_ci(c, n, "mail"))
 			cue_mail = true;
-		else if (ci_prefix(c, n, "conn") || ci_prefix(c, n, "helo") ||
-				 ci_prefix(c, n, "ehlo"))
+		else if (bs_prefix_ci(c, n, "conn") || bs_prefix_ci(c, n, "helo") ||
+				 bs_prefix_ci(c, n, "ehlo"))
 			cue_conn = true;
 	}
 

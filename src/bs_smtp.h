@@ -110,6 +110,10 @@ extern void bs_smtp_classify(const char *text, size_t len,
 							 const bs_smtp_context *ctx,
 							 bs_smtp_result *out);
 
+/* "permanent", "transient", "undetermined" (the bounce_type labels); NULL
+ * for BS_TYPE_NONE (not a bounce) or out of range. */
+extern const char *bs_type_name(bs_type type);
+
 /* "user_unknown", ...; NULL for BS_R_NONE or out of range. */
 extern const char *bs_reason_name(bs_reason reason);
 

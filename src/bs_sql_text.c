@@ -38,25 +38,13 @@ bs_enum_label_oid(Oid enumtypid, const char *label)
 	return result;
 }
 
-/* The bounce_type label of a classifier result. */
-static const char *
-type_label(bs_type type)
-{
-	switch (type)
-	{
-		case BS_TYPE_PERMANENT:
-			return "permanent";
-		case BS_TYPE_TRANSIENT:
-			return "transient";
-		default:
-			return "undetermined";
-	}
-}
-
 Datum
 bs_enum_datum_for_type(Oid enumtypid, int type)
 {
-	return ObjectIdGetDatum(bs_enum_label_oid(enumtypid, type_label((bs_type) type)));
+	const char *label = bs_type_name((bs_type) type);
+
+	/* a classifier result that is no bounce (a delivery) reads as undetermined */
+	return ObjectIdGetDatum(bs_enum_label_oid(enumtypid, label ? label : "undetermined"));
 }
 
 /*

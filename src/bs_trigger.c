@@ -19,6 +19,8 @@
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -33,8 +35,8 @@
  * or under Citus one of its shards), naming the first column that differs;
  * else fill in its column numbers and the enum OIDs the triggers compare.
  */
-void
-bs_events_shape(Relation rel, Oid fn_oid, const char *trigger, BsEventsShape *out)
+static void
+events_shape_of(Relation rel, Oid fn_oid, const char *trigger, BsEventsShape *out)
 {
 	Oid			nsp = get_func_namespace(fn_oid);
 	TupleDesc	desc = RelationGetDescr(rel);
@@ -84,18 +86,65 @@ bs_events_shape(Relation rel, Oid fn_oid, const char *trigger, BsEventsShape *ou
 	out->type_transient = bs_enum_label_oid(type_typid, "transient");
 }
 
-/* The shape of the trigger's table, looked up once per statement. */
-static BsEventsShape *
-events_info(FunctionCallInfo fcinfo, Relation rel)
+/*
+ * The shapes found, per table, for the session: each ingest is a statement
+ * of its own, so looking the columns up per statement would cost every
+ * event.  A relcache invalidation of the table (ALTER TABLE, DROP) forgets
+ * its shape.
+ */
+typedef struct ShapeEntry
 {
-	BsEventsShape *info = (BsEventsShape *) fcinfo->flinfo->fn_extra;
+	Oid			relid;			/* hash key */
+	BsEventsShape shape;
+} ShapeEntry;
 
-	if (info != NULL)
-		return info;
-	info = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(BsEventsShape));
-	bs_events_shape(rel, fcinfo->flinfo->fn_oid, "events_before_insert", info);
-	fcinfo->flinfo->fn_extra = info;
-	return info;
+static HTAB *shapes = NULL;
+
+static void
+shapes_inval(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS seq;
+	ShapeEntry *e;
+
+	if (shapes == NULL)
+		return;
+	if (OidIsValid(relid))
+	{
+		(void) hash_search(shapes, &relid, HASH_REMOVE, NULL);
+		return;
+	}
+	hash_seq_init(&seq, shapes);
+	while ((e = hash_seq_search(&seq)) != NULL)
+		(void) hash_search(shapes, &e->relid, HASH_REMOVE, NULL);
+}
+
+/* The shape of the trigger's table (see bounce_suppress.h). */
+void
+bs_events_shape(Relation rel, Oid fn_oid, const char *trigger, BsEventsShape *out)
+{
+	Oid			relid = RelationGetRelid(rel);
+	ShapeEntry *e;
+
+	if (shapes == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(ShapeEntry);
+		shapes = hash_create("bounce_suppress events shapes", 8, &ctl,
+							 HASH_ELEM | HASH_BLOBS);
+		CacheRegisterRelcacheCallback(shapes_inval, (Datum) 0);
+	}
+	e = hash_search(shapes, &relid, HASH_FIND, NULL);
+	if (e == NULL)
+	{
+		BsEventsShape shape;
+
+		events_shape_of(rel, fn_oid, trigger, &shape);	/* may refuse */
+		e = hash_search(shapes, &relid, HASH_ENTER, NULL);
+		e->shape = shape;
+	}
+	*out = e->shape;
 }
 
 PG_FUNCTION_INFO_V1(events_before_insert);
@@ -111,7 +160,8 @@ events_before_insert(PG_FUNCTION_ARGS)
 	Relation	rel;
 	HeapTuple	tuple;
 	TupleDesc	desc;
-	BsEventsShape *info;
+	BsEventsShape shape;
+	const BsEventsShape *info = &shape;
 	Datum		kind;
 	bool		isnull;
 	int			cols[4];
@@ -129,7 +179,7 @@ events_before_insert(PG_FUNCTION_ARGS)
 	rel = trig->tg_relation;
 	tuple = trig->tg_trigtuple;
 	desc = RelationGetDescr(rel);
-	info = events_info(fcinfo, rel);
+	bs_events_shape(rel, fcinfo->flinfo->fn_oid, "events_before_insert", &shape);
 
 	occurred = heap_getattr(tuple, info->occurred_at, desc, &isnull);
 	if (!isnull &&

@@ -29,24 +29,7 @@ DEFAULT_TSV = os.path.join(ROOT, "..", "shared", "corpus", "smtp_replies.tsv")
 DRIVER_SRC = os.path.join(ROOT, "test", "eval", "classify_tsv.c")
 DRIVER = os.path.join(ROOT, "test", "build", "classify_tsv")
 
-SISIMAI_TO_OURS = {
-	"userunknown": "user_unknown", "hostunknown": "host_unknown",
-	"hasmoved": "has_moved", "notaccept": "not_accept",
-	"mailboxfull": "mailbox_full", "suspend": "mailbox_disabled",
-	"mesgtoobig": "message_too_big", "exceedlimit": "exceed_limit",
-	"filtered": "filtered", "rejected": "rejected", "blocked": "blocked",
-	"badreputation": "bad_reputation", "spamdetected": "spam_detected",
-	"virusdetected": "virus_detected", "policyviolation": "policy_violation",
-	"contenterror": "content_error", "authfailure": "auth_failure",
-	"requireptr": "require_ptr", "notcompliantrfc": "not_compliant_rfc",
-	"securityerror": "security_error", "failedstarttls": "failed_starttls",
-	"norelaying": "relay_denied", "speeding": "rate_limited",
-	"toomanyconn": "too_many_connections", "expired": "expired",
-	"networkerror": "network_error", "systemerror": "system_error",
-	"systemfull": "system_full", "mailererror": "mailer_error",
-	"syntaxerror": "syntax_error", "onhold": "on_hold",
-	"undefined": "undefined", "suppressed": "suppressed",
-}
+from sisimai_names import SISIMAI_TO_API
 SKIP = {"feedback", "vacation", "delivered", "auto-reply", "autoreply"}
 
 
@@ -100,7 +83,7 @@ def main():
 	examples = {}
 	for (text, want_reason, want_hard), out in zip(rows, outs):
 		code, status, typ, got = out.split("\t")
-		want = SISIMAI_TO_OURS.get(want_reason, want_reason)
+		want = SISIMAI_TO_API.get(want_reason, want_reason)
 		got_hard = typ == "permanent"
 		if got_hard == want_hard:
 			hs_ok += 1

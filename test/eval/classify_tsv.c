@@ -17,7 +17,6 @@
 
 #include "bs_smtp.h"
 
-static const char *const TYPE_NAMES[] = {"none", "permanent", "transient", "undetermined"};
 
 /* Monotonic clock in nanoseconds. */
 static double
@@ -54,7 +53,7 @@ main(int argc, char **argv)
 
 			bs_smtp_classify(buf, len, NULL, &r);
 			printf("%d\t%s\t%s\t%s\n", r.reply_code, r.enhanced_status,
-				   TYPE_NAMES[r.type], bs_reason_name(r.reason));
+				   r.type == BS_TYPE_NONE ? "none" : bs_type_name(r.type), bs_reason_name(r.reason));
 			continue;
 		}
 		if (n == cap)

@@ -22,22 +22,6 @@ nz(const char *s)
 	return s ? s : "";
 }
 
-static const char *
-type_name(bs_type t)
-{
-	switch (t)
-	{
-		case BS_TYPE_PERMANENT:
-			return "permanent";
-		case BS_TYPE_TRANSIENT:
-			return "transient";
-		case BS_TYPE_UNDETERMINED:
-			return "undetermined";
-		default:
-			return "";
-	}
-}
-
 int
 main(int argc, char **argv)
 {
@@ -83,7 +67,7 @@ main(int argc, char **argv)
 
 					printf("%s\t%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%lld\t%s\t%s\n",
 						   argv[i], k + 1, w->recipient, bs_kind_name(w->kind),
-						   type_name(w->type), nz(bs_reason_name(w->reason)),
+						   nz(bs_type_name(w->type)), nz(bs_reason_name(w->reason)),
 						   w->reply_code, w->status, nz(w->feedback_type),
 						   nz(w->message_id), nz(w->report_id),
 						   w->has_time ? (long long) w->occurred_at : -1LL,
